@@ -1,0 +1,221 @@
+/*
+ * channel.c: rendezvous channels. A channel is a FIFO of tasklets all
+ * blocked in the same direction; balance counts them (+ senders,
+ * - receivers). Who runs after a successful transfer follows Stackless's
+ * preference / schedule_all table (R8).
+ */
+#include "sl_internal.h"
+
+sl_channel *sl_channel_new(sl_runtime *rt) {
+    if (!rt) return NULL;
+    sl_channel *ch = calloc(1, sizeof *ch);
+    if (!ch) return NULL;
+    ch->rt = rt;
+    ch->id = ++rt->next_cid;
+    ch->preference = -1;
+    if (!rt->channels) {
+        ch->all_next = ch->all_prev = ch;
+        rt->channels = ch;
+    } else {
+        sl_channel *h = rt->channels;
+        ch->all_prev = h->all_prev;
+        ch->all_next = h;
+        h->all_prev->all_next = ch;
+        h->all_prev = ch;
+    }
+    rt->stats.channels++;
+    return ch;
+}
+
+int sl_channel_free(sl_channel *ch) {
+    if (!ch) return SL_EINVAL;
+    sl_runtime *rt = ch->rt;
+    if (ch->balance)
+        return sl__fail(rt, SL_EBUSY,
+                        "channel %u still has %d blocked tasklets", ch->id,
+                        ch->balance < 0 ? -ch->balance : ch->balance);
+    if (ch->all_next == ch) {
+        rt->channels = NULL;
+    } else {
+        ch->all_prev->all_next = ch->all_next;
+        ch->all_next->all_prev = ch->all_prev;
+        if (rt->channels == ch) rt->channels = ch->all_next;
+    }
+    rt->stats.channels--;
+    free(ch);
+    return 0;
+}
+
+/* Take t out of its channel's queue; t is then nowhere. */
+void sl__chan_unlink(sl_tasklet *t) {
+    sl_channel *ch = t->chan;
+    SL_ASSERT(t->where == SL_IN_CHAN && ch);
+    if (t->prev) t->prev->next = t->next;
+    else ch->head = t->next;
+    if (t->next) t->next->prev = t->prev;
+    else ch->tail = t->prev;
+    ch->balance -= t->dir;
+    t->next = t->prev = NULL;
+    t->chan = NULL;
+    t->dir = 0;
+    t->where = SL_NOWHERE;
+    t->rt->stats.blocked--;
+}
+
+static void chan_append(sl_channel *ch, sl_tasklet *t, int dir) {
+    t->prev = ch->tail;
+    t->next = NULL;
+    if (ch->tail) ch->tail->next = t;
+    else ch->head = t;
+    ch->tail = t;
+    ch->balance += dir;
+    t->chan = ch;
+    t->dir = (int8_t)dir;
+    t->where = SL_IN_CHAN;
+    t->rt->stats.blocked++;
+}
+
+/* One send (dir +1, carrying value, or error `code` when non-zero) or
+   receive (dir -1, into *out). */
+static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
+                   int64_t *out) {
+    if (!ch) return SL_EINVAL;
+    sl_runtime *rt = ch->rt;
+    int rc = sl__check_caller(rt);
+    if (rc) return rc;
+    if (rt->in_chan_cb)
+        return sl__fail(rt, SL_ERECURSIVE,
+                        "Recursive channel call due to callbacks!");
+    sl_tasklet *c = rt->current;
+    sl_tasklet *partner = ch->balance * dir < 0 ? ch->head : NULL;
+    if (dir > 0) c->tempval = value; /* callbacks see the value (R16) */
+    if (rt->chan_cb) {
+        rt->in_chan_cb = 1;
+        rt->chan_cb(ch, c, dir > 0, partner == NULL, rt->chan_ud);
+        rt->in_chan_cb = 0;
+    }
+    rt->stats.channel_ops++;
+
+    if (partner) {
+        int result = 0;
+        int64_t ev = 0;
+        sl__chan_unlink(partner);
+        partner->woken_by = c->id;
+        if (dir > 0) {
+            partner->tempval = value;
+            if (code) {
+                partner->bomb = code;
+                partner->bomb_val = value;
+            }
+        } else {
+            if (partner->send_code) {
+                result = partner->send_code;
+                ev = partner->tempval;
+                partner->send_code = 0;
+            } else if (out) {
+                *out = partner->tempval;
+            }
+        }
+        if (ch->schedule_all) {
+            sl__rq_append(rt, partner);
+            rc = sl__switch_to(rt, c->next);
+        } else if (ch->preference == -dir) {
+            sl__rq_insert_after(rt, c, partner);
+            rc = sl__switch_to(rt, partner);
+        } else {
+            sl__rq_append(rt, partner);
+        }
+        if (rc) return rc;
+        if (result) rt->errval = ev;
+        return result;
+    }
+
+    if (ch->closing)
+        return sl__fail(rt, SL_ECLOSED,
+                        "Send/receive operation on a closed channel");
+    sl__rq_unlink(rt, c);
+    chan_append(ch, c, dir);
+    c->send_code = dir > 0 ? code : 0;
+    rc = sl__wait(rt, 1);
+    c->send_code = 0;
+    if (rc) return rc;
+    if (dir < 0 && out) *out = c->tempval;
+    return 0;
+}
+
+int sl_channel_send(sl_channel *ch, int64_t value) {
+    return chan_op(ch, 1, value, 0, NULL);
+}
+
+int sl_channel_receive(sl_channel *ch, int64_t *out) {
+    return chan_op(ch, -1, 0, 0, out);
+}
+
+int sl_channel_send_exception(sl_channel *ch, int code, int64_t value) {
+    if (ch && code >= 0)
+        return sl__fail(ch->rt, SL_EINVAL,
+                        "send_exception: the code must be negative");
+    return chan_op(ch, 1, value, code, NULL);
+}
+
+int sl_channel_send_sequence(sl_channel *ch, const int64_t *values, size_t n) {
+    if (!ch || (!values && n)) return SL_EINVAL;
+    if (n > INT32_MAX) return sl__fail(ch->rt, SL_EINVAL, "sequence too long");
+    for (size_t i = 0; i < n; i++) {
+        int rc = chan_op(ch, 1, values[i], 0, NULL);
+        if (rc) return rc;
+    }
+    return (int)n;
+}
+
+int sl_channel_balance(const sl_channel *ch) {
+    return ch ? ch->balance : SL_EINVAL;
+}
+int sl_channel_preference(const sl_channel *ch) {
+    return ch ? ch->preference : SL_EINVAL;
+}
+int sl_channel_set_preference(sl_channel *ch, int pref) {
+    if (!ch) return SL_EINVAL;
+    if (pref < -1 || pref > 1)
+        return sl__fail(ch->rt, SL_EINVAL,
+                        "preference must be -1, 0 or 1 (got %d)", pref);
+    ch->preference = (int8_t)pref;
+    return 0;
+}
+int sl_channel_schedule_all(const sl_channel *ch) {
+    return ch ? ch->schedule_all : SL_EINVAL;
+}
+int sl_channel_set_schedule_all(sl_channel *ch, int flag) {
+    if (!ch) return SL_EINVAL;
+    ch->schedule_all = flag != 0;
+    return 0;
+}
+int sl_channel_close(sl_channel *ch) {
+    if (!ch) return SL_EINVAL;
+    ch->closing = 1;
+    return 0;
+}
+int sl_channel_open(sl_channel *ch) {
+    if (!ch) return SL_EINVAL;
+    ch->closing = 0;
+    return 0;
+}
+int sl_channel_closing(const sl_channel *ch) {
+    return ch ? ch->closing : SL_EINVAL;
+}
+int sl_channel_closed(const sl_channel *ch) {
+    return ch ? (ch->closing && ch->balance == 0) : SL_EINVAL;
+}
+sl_tasklet *sl_channel_queue(const sl_channel *ch) {
+    return ch ? ch->head : NULL;
+}
+sl_tasklet *sl_channel_queue_at(const sl_channel *ch, int index) {
+    if (!ch || index < 0) return NULL;
+    sl_tasklet *t = ch->head;
+    while (t && index--) t = t->next;
+    return t;
+}
+uint32_t sl_channel_id(const sl_channel *ch) { return ch ? ch->id : 0; }
+sl_runtime *sl_channel_runtime(const sl_channel *ch) {
+    return ch ? ch->rt : NULL;
+}

@@ -1,0 +1,413 @@
+/*
+ * sched.c: the runtime, its circular run queue, switching, the watchdog
+ * stack of sl_run(), deadlock rules and where an uncaught error goes.
+ *
+ * The run queue is a ring linked through next/prev; rt->head is the running
+ * tasklet whenever that one is queued, and appending means inserting just
+ * before the head (Stackless's "insert at end"). Switching to X makes X the
+ * head, which rotates the ring.
+ */
+#include "sl_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+sl_runtime *sl__active;
+
+/* ---------------------------------------------------------------------- */
+/* Run queue                                                              */
+/* ---------------------------------------------------------------------- */
+
+void sl__rq_append(sl_runtime *rt, sl_tasklet *t) {
+    SL_ASSERT(t->where == SL_NOWHERE);
+    sl_tasklet *h = rt->head;
+    if (!h) {
+        t->next = t->prev = t;
+        rt->head = t;
+    } else {
+        t->prev = h->prev;
+        t->next = h;
+        h->prev->next = t;
+        h->prev = t;
+    }
+    t->where = SL_IN_RUNQ;
+    rt->stats.runnable++;
+}
+
+void sl__rq_insert_after(sl_runtime *rt, sl_tasklet *pos, sl_tasklet *t) {
+    SL_ASSERT(t->where == SL_NOWHERE && pos->where == SL_IN_RUNQ);
+    t->prev = pos;
+    t->next = pos->next;
+    pos->next->prev = t;
+    pos->next = t;
+    t->where = SL_IN_RUNQ;
+    rt->stats.runnable++;
+}
+
+void sl__rq_unlink(sl_runtime *rt, sl_tasklet *t) {
+    SL_ASSERT(t->where == SL_IN_RUNQ);
+    if (t->next == t) {
+        rt->head = NULL;
+    } else {
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        if (rt->head == t) rt->head = t->next;
+    }
+    t->next = t->prev = NULL;
+    t->where = SL_NOWHERE;
+    rt->stats.runnable--;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Runtime                                                                */
+/* ---------------------------------------------------------------------- */
+
+sl_runtime *sl_runtime_new(const sl_config *cfg) {
+    sl_runtime *rt = calloc(1, sizeof *rt);
+    if (!rt) return NULL;
+    rt->stack_size = cfg && cfg->stack_size ? cfg->stack_size : 0;
+    sl_tasklet *m = &rt->mainlet;
+    m->rt = rt;
+    m->is_main = 1;
+    m->alive = 1;
+    m->started = 1;
+    m->id = ++rt->next_tid;
+    m->name = "main";
+    m->all_next = m->all_prev = m;
+    rt->all = m;
+    rt->current = m;
+    rt->stats.tasklets = 1;
+    sl__rq_append(rt, m);
+    if (slb_init(rt) < 0) {
+        free(rt);
+        return NULL;
+    }
+    return rt;
+}
+
+int sl_runtime_free(sl_runtime *rt) {
+    if (!rt) return SL_EINVAL;
+    if (sl__active == rt || rt->current != &rt->mainlet)
+        return sl__fail(rt, SL_ESTATE,
+                        "a runtime can only be freed from its main tasklet");
+    while (rt->mainlet.all_next != &rt->mainlet)
+        sl__tasklet_destroy(rt->mainlet.all_next);
+    while (rt->channels) {
+        sl_channel *c = rt->channels;
+        rt->channels = c->all_next == c ? NULL : c->all_next;
+        c->all_prev->all_next = c->all_next;
+        c->all_next->all_prev = c->all_prev;
+        free(c);
+    }
+    slb_fini(rt);
+    free(rt);
+    return 0;
+}
+
+sl_tasklet *sl_current(sl_runtime *rt) { return rt ? rt->current : NULL; }
+sl_tasklet *sl_main(sl_runtime *rt) { return rt ? &rt->mainlet : NULL; }
+int sl_runcount(sl_runtime *rt) {
+    return rt ? (int)rt->stats.runnable : SL_EINVAL;
+}
+const sl_stats *sl_stats_get(sl_runtime *rt) { return rt ? &rt->stats : NULL; }
+int64_t sl_errval(sl_runtime *rt) { return rt ? rt->errval : 0; }
+void sl_set_errval(sl_runtime *rt, int64_t value) {
+    if (rt) rt->errval = value;
+}
+
+sl_schedule_cb sl_set_schedule_callback(sl_runtime *rt, sl_schedule_cb cb,
+                                        void *ud) {
+    if (!rt) return NULL;
+    sl_schedule_cb old = rt->sched_cb;
+    rt->sched_cb = cb;
+    rt->sched_ud = ud;
+    return old;
+}
+
+sl_channel_cb sl_set_channel_callback(sl_runtime *rt, sl_channel_cb cb,
+                                      void *ud) {
+    if (!rt) return NULL;
+    sl_channel_cb old = rt->chan_cb;
+    rt->chan_cb = cb;
+    rt->chan_ud = ud;
+    return old;
+}
+
+/* A call that may switch must come from this runtime's running tasklet
+   and not from inside a schedule callback. */
+int sl__check_caller(sl_runtime *rt) {
+    if (!rt) return SL_EINVAL;
+    if (sl__active && sl__active != rt)
+        return sl__fail(rt, SL_EFOREIGN,
+                        "called from a tasklet of another runtime");
+    if (!sl__active && !rt->current->is_main)
+        return sl__fail(rt, SL_EFOREIGN,
+                        "called from outside the runtime's tasklets");
+    if (rt->in_sched_cb)
+        return sl__fail(rt, SL_ERECURSIVE,
+                        "scheduling call inside a schedule callback");
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Switching                                                              */
+/* ---------------------------------------------------------------------- */
+
+int sl__deliver(sl_runtime *rt, sl_tasklet *t) {
+    int code = t->bomb;
+    if (!code) return 0;
+    t->bomb = 0;
+    rt->errval = t->bomb_val;
+    return code;
+}
+
+/* Pop watchdogs from the top down to w (included). Those above w were
+   nested sl_run() calls: they become runnable and their run returns when
+   they resume (Stackless R5.7). */
+void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w) {
+    for (;;) {
+        sl_tasklet *top = rt->wd_top;
+        SL_ASSERT(top && top->in_wd);
+        rt->wd_top = top->wd_below;
+        top->wd_below = NULL;
+        top->in_wd = 0;
+        if (rt->budget_wd == top) rt->budget_wd = NULL;
+        if (top == w) return;
+        if (top->where == SL_NOWHERE) sl__rq_append(rt, top);
+    }
+}
+
+/* Make `next` (queued) the running tasklet. The caller has already put
+   itself where it belongs (queued, blocked, paused or ended). Returns,
+   once the caller runs again, the error delivered to it, if any. */
+int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
+    sl_tasklet *prev = rt->current;
+    SL_ASSERT(next->where == SL_IN_RUNQ);
+    if (rt->budget_wd && next != rt->budget_wd) {
+        if (rt->ticks_left > 0) {
+            rt->ticks_left--;
+        } else {
+            /* budget spent: the budgeted sl_run() returns, ahead of the
+               tasklet that would have run */
+            sl_tasklet *w = rt->budget_wd;
+            sl__wd_pop_to(rt, w);
+            rt->head = next;
+            sl__rq_append(rt, w); /* just before next */
+            next = w;
+        }
+    }
+    rt->head = next;
+    if (prev == next) return sl__deliver(rt, prev);
+    rt->stats.switches++;
+    if (rt->sched_cb) {
+        rt->in_sched_cb = 1;
+        rt->sched_cb(prev, next, rt->sched_ud);
+        rt->in_sched_cb = 0;
+    }
+    rt->current = next;
+    sl__active = next->is_main ? NULL : rt;
+    if (!prev->alive && !prev->is_main) return 0; /* dying: backend goes on */
+    slb_transfer(rt, prev, next);
+    return sl__deliver(rt, prev);
+}
+
+/* Describe the tasklets stuck on channels into rt->msg after `prefix`. */
+static int deadlock(sl_runtime *rt, const char *prefix) {
+    size_t n = (size_t)snprintf(rt->msg, sizeof rt->msg, "%s", prefix);
+    const char *sep = " Blocked: ";
+    sl_tasklet *t = &rt->mainlet;
+    do {
+        if (t->where == SL_IN_CHAN && n < sizeof rt->msg) {
+            n += (size_t)snprintf(rt->msg + n, sizeof rt->msg - n,
+                                  "%s%u '%s' %s channel %u", sep, t->id,
+                                  t->name ? t->name : "", t->dir > 0
+                                  ? "sending on" : "receiving on",
+                                  t->chan->id);
+            sep = ", ";
+        }
+        t = t->all_next;
+    } while (t != &rt->mainlet);
+    if (n < sizeof rt->msg && *sep == ',')
+        snprintf(rt->msg + n, sizeof rt->msg - n, ".");
+    return SL_EDEADLOCK;
+}
+
+/* The running tasklet has left the run queue (blocked on a channel when
+   on_channel, else paused). Run whoever comes next; when nothing is
+   runnable follow Stackless's rules (R4, R10): wake the innermost
+   watchdog, revive a paused main, or fail with a deadlock, in which case
+   the caller is put back where it was. */
+int sl__wait(sl_runtime *rt, int on_channel) {
+    sl_tasklet *c = rt->current;
+    if (rt->head) return sl__switch_to(rt, rt->head);
+    sl_tasklet *w = rt->wd_top ? rt->wd_top : &rt->mainlet;
+    if (w->in_wd) {
+        sl__wd_pop_to(rt, w);
+        sl__rq_append(rt, w);
+        return sl__switch_to(rt, w);
+    }
+    if (w != c && w->where == SL_NOWHERE) { /* main is paused: revive it */
+        sl__rq_append(rt, w);
+        return sl__switch_to(rt, w);
+    }
+    /* the caller is main, or main waits on a channel */
+    if (!on_channel && w == c) { /* schedule_remove with nothing else */
+        sl__rq_append(rt, c);
+        return 0;
+    }
+    if (on_channel) sl__chan_unlink(c);
+    sl__rq_append(rt, c);
+    return deadlock(rt,
+                    "Deadlock: the last runnable tasklet cannot be blocked.");
+}
+
+/* t has ended with rc (0, SL_EKILLED, or an error with value ev): take
+   it out of every queue and choose who runs next (R11): after an error,
+   the innermost watchdog or main at once; otherwise the next queued
+   tasklet, else the innermost watchdog, else main (which, if it waits on
+   a channel, is woken with a deadlock error). */
+static sl_tasklet *tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
+                               int64_t ev) {
+    t->alive = 0;
+    rt->stats.tasklets--;
+    if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
+    if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
+    if (t->in_wd) sl__wd_pop_to(rt, t);
+    sl_tasklet *w = rt->wd_top ? rt->wd_top : &rt->mainlet;
+    if (rc < 0 && rc != SL_EKILLED) {
+        t->ended_with_error = 1;
+        if (w->in_wd) sl__wd_pop_to(rt, w);
+        if (w->where == SL_IN_CHAN) sl__chan_unlink(w);
+        w->bomb = rc;
+        w->bomb_val = ev;
+        if (w->where == SL_NOWHERE) sl__rq_append(rt, w);
+        sl__fail(rt, rc, "tasklet %u '%s' died: %s", t->id,
+                 t->name ? t->name : "", sl_strerror(rc));
+        return w;
+    }
+    if (rt->head) return rt->head;
+    if (w->in_wd) {
+        sl__wd_pop_to(rt, w);
+    } else if (w->where == SL_IN_CHAN) {
+        int sending = w->dir > 0;
+        sl__chan_unlink(w);
+        w->bomb = SL_EDEADLOCK;
+        w->bomb_val = 0;
+        deadlock(rt, sending ? "Deadlock: the main tasklet is sending "
+                               "without a receiver available."
+                             : "Deadlock: the main tasklet is receiving "
+                               "without a sender available.");
+    }
+    if (w->where == SL_NOWHERE) sl__rq_append(rt, w);
+    return w;
+}
+
+/* Body of every tasklet: deliver an error thrown before it started, run
+   the function, then return to the backend with rt->current set to the
+   tasklet that runs next. */
+void sl__tasklet_body(sl_tasklet *t) {
+    sl_runtime *rt = t->rt;
+    int rc = sl__deliver(rt, t);
+    if (rc == 0) rc = t->fn(t->arg);
+    sl__switch_to(rt, tasklet_end(rt, t, rc, rt->errval));
+}
+
+/* The backend lost t's stack (it overflowed its save area, or trapped)
+   while t was switching away: t dies of `code`. */
+void sl__crash(sl_runtime *rt, sl_tasklet *t, int code) {
+    sl_tasklet *next = tasklet_end(rt, t, code, 0);
+    rt->head = next;
+    rt->current = next;
+    sl__active = next->is_main ? NULL : rt;
+    sl__reap(rt, t);
+}
+
+/* The backend left t's stack for good: release it. */
+void sl__reap(sl_runtime *rt, sl_tasklet *t) {
+    slb_release(rt, t);
+    if (t->detached) sl__tasklet_destroy(t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Public scheduling calls                                                */
+/* ---------------------------------------------------------------------- */
+
+int sl_run(sl_runtime *rt, int64_t ticks) {
+    int rc = sl__check_caller(rt);
+    if (rc) return rc;
+    if (ticks < 0)
+        return sl__fail(rt, SL_EINVAL, "run: ticks must be >= 0");
+    sl_tasklet *c = rt->current;
+    c->wd_below = rt->wd_top;
+    rt->wd_top = c;
+    c->in_wd = 1;
+    if (ticks > 0 && !rt->budget_wd) {
+        rt->budget_wd = c;
+        rt->ticks_left = ticks;
+    }
+    sl__rq_unlink(rt, c);
+    if (!rt->head) {
+        sl__wd_pop_to(rt, c);
+        sl__rq_append(rt, c);
+        return 0;
+    }
+    rc = sl__switch_to(rt, rt->head);
+    if (c->in_wd) sl__wd_pop_to(rt, c); /* woken by hand (R5.7) */
+    if (rc < 0) return rc;
+    return (int)rt->stats.runnable - 1;
+}
+
+int sl_schedule(sl_runtime *rt, int64_t retval, int64_t *out) {
+    int rc = sl__check_caller(rt);
+    if (rc) return rc;
+    sl_tasklet *c = rt->current;
+    c->tempval = retval;
+    if (c->next != c) rc = sl__switch_to(rt, c->next);
+    if (out) *out = c->tempval;
+    return rc;
+}
+
+int sl_schedule_remove(sl_runtime *rt, int64_t retval, int64_t *out) {
+    int rc = sl__check_caller(rt);
+    if (rc) return rc;
+    sl_tasklet *c = rt->current;
+    c->tempval = retval;
+    sl__rq_unlink(rt, c);
+    rc = sl__wait(rt, 0);
+    if (out) *out = c->tempval;
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dump                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static const char *state_name(const sl_tasklet *t) {
+    if (t == t->rt->current) return "running";
+    if (!t->alive) return t->fn ? "dead" : "unbound";
+    if (t->where == SL_IN_CHAN) return t->dir > 0 ? "sending" : "receiving";
+    if (t->where == SL_IN_RUNQ) return "runnable";
+    if (t->in_wd) return "in-run";
+    return "paused";
+}
+
+int sl_dump(sl_runtime *rt, char *buf, size_t size) {
+    if (!rt) return SL_EINVAL;
+    size_t n = 0;
+    char line[160];
+    const sl_tasklet *t = &rt->mainlet;
+    do {
+        int k = snprintf(line, sizeof line, "%u %s %s", t->id,
+                         t->name ? t->name : "-", state_name(t));
+        if (t->where == SL_IN_CHAN)
+            k += snprintf(line + k, sizeof line - (size_t)k, " channel %u",
+                          t->chan->id);
+        k += snprintf(line + k, sizeof line - (size_t)k, "\n");
+        if (buf && n < size)
+            snprintf(buf + n, size - n, "%s", line);
+        n += (size_t)k;
+        t = t->all_next;
+    } while (t != &rt->mainlet);
+    if (buf && size && n >= size) buf[size - 1] = '\0';
+    return (int)n;
+}

@@ -1,0 +1,164 @@
+/*
+ * sl_internal.h: structures and cross-file functions of the core. Not
+ * installed; nothing here is part of the API.
+ *
+ * Files: sched.c (runtime, run queue, switching, watchdogs, deadlock),
+ * tasklet.c (tasklet objects and their operations), channel.c (channels),
+ * switch_asyncify.c / switch_native.c (the only files that know how a
+ * stack is suspended), errors.c (codes and messages).
+ */
+#ifndef SL_INTERNAL_H
+#define SL_INTERNAL_H
+
+#include "stackless.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#if !defined(__EMSCRIPTEN__)
+#include <ucontext.h>
+#endif
+
+#define SL_HIDDEN __attribute__((visibility("hidden")))
+
+/* Internal invariants: checked in test builds (SL_DEBUG), free otherwise. */
+#ifdef SL_DEBUG
+#include <stdio.h>
+#define SL_ASSERT(c)                                                          \
+    do {                                                                      \
+        if (!(c)) {                                                           \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,        \
+                    __LINE__, #c);                                            \
+            abort();                                                          \
+        }                                                                     \
+    } while (0)
+#else
+#define SL_ASSERT(c) ((void)0)
+#endif
+
+/* Where a tasklet is linked through next/prev. */
+enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2 };
+
+/* Per-tasklet state of the stack-switch backend. */
+typedef struct slb_ctx {
+#if defined(__EMSCRIPTEN__)
+    uint8_t *save;     /* saved C-stack slice followed by Asyncify data */
+    uint32_t save_cap; /* bytes allocated at save */
+    uint32_t cstack;   /* bytes of C-stack slice at the start of save */
+    uint32_t adata;    /* bytes of Asyncify data after it */
+    uintptr_t sp;      /* stack pointer at suspension */
+#else
+    ucontext_t *uc;    /* register context (allocated with the stack) */
+    void *stack;       /* mmap'd stack, NULL for main */
+    size_t stack_size;
+    void *asan_fake;   /* ASan fiber bookkeeping */
+#endif
+} slb_ctx;
+
+struct sl_tasklet {
+    sl_tasklet *next, *prev;      /* run queue ring or channel FIFO */
+    sl_tasklet *all_next, *all_prev; /* every tasklet of the runtime */
+    sl_runtime *rt;
+    sl_channel *chan;             /* channel blocked on */
+    sl_tasklet *wd_below;         /* next watchdog down the stack */
+    sl_func fn;                   /* bound function (NULL: unbound) */
+    void *arg;                    /* argument given to setup */
+    const char *name;             /* user label, not owned */
+    void *userdata;
+    int64_t tempval;              /* value slot (Stackless tempval) */
+    int64_t bomb_val;             /* value of the pending error */
+    int32_t bomb;                 /* pending error raised when resumed */
+    int32_t send_code;            /* blocked sender: error to deliver */
+    uint32_t id;
+    uint32_t woken_by;            /* id of the last waker */
+    int8_t dir;                   /* blocked: +1 sending, -1 receiving */
+    uint8_t where;                /* SL_NOWHERE / SL_IN_RUNQ / SL_IN_CHAN */
+    uint8_t alive;                /* setup done and not finished */
+    uint8_t started;              /* backend has entered the body */
+    uint8_t is_main;
+    uint8_t detached;             /* freed by the runtime when it ends */
+    uint8_t in_wd;                /* on the watchdog stack (in sl_run) */
+    uint8_t ended_with_error;
+    slb_ctx ctx;
+};
+
+struct sl_channel {
+    sl_tasklet *head, *tail;      /* FIFO of blocked tasklets */
+    sl_channel *all_next, *all_prev;
+    sl_runtime *rt;
+    int32_t balance;
+    uint32_t id;
+    int8_t preference;
+    uint8_t schedule_all;
+    uint8_t closing;
+};
+
+struct sl_runtime {
+    sl_tasklet *current;          /* running tasklet */
+    sl_tasklet *head;             /* run queue head (current when queued) */
+    sl_tasklet mainlet;           /* the main tasklet */
+    sl_tasklet *all;              /* list of all tasklets */
+    sl_channel *channels;         /* list of all channels */
+    sl_tasklet *wd_top;           /* innermost watchdog */
+    sl_tasklet *budget_wd;        /* watchdog whose switch budget counts */
+    int64_t ticks_left;           /* switches left in budget_wd's budget */
+    sl_tasklet *zombie;           /* ended tasklet to reap after the switch */
+    sl_schedule_cb sched_cb;
+    void *sched_ud;
+    sl_channel_cb chan_cb;
+    void *chan_ud;
+    int64_t errval;               /* value of an error being returned */
+    uint32_t next_tid, next_cid;
+    uint8_t in_sched_cb, in_chan_cb;
+    size_t stack_size;
+    sl_stats stats;
+    char msg[512];                /* detail of the last error */
+    void *backend;                /* backend state */
+};
+
+/* ---- sched.c ---- */
+SL_HIDDEN int sl__check_caller(sl_runtime *rt);
+SL_HIDDEN void sl__rq_append(sl_runtime *rt, sl_tasklet *t);
+SL_HIDDEN void sl__rq_insert_after(sl_runtime *rt, sl_tasklet *pos,
+                                   sl_tasklet *t);
+SL_HIDDEN void sl__rq_unlink(sl_runtime *rt, sl_tasklet *t);
+SL_HIDDEN int sl__switch_to(sl_runtime *rt, sl_tasklet *next);
+SL_HIDDEN int sl__wait(sl_runtime *rt, int blocking_on_channel);
+SL_HIDDEN int sl__deliver(sl_runtime *rt, sl_tasklet *t);
+SL_HIDDEN void sl__tasklet_body(sl_tasklet *t);
+SL_HIDDEN void sl__reap(sl_runtime *rt, sl_tasklet *t);
+SL_HIDDEN void sl__crash(sl_runtime *rt, sl_tasklet *t, int code);
+SL_HIDDEN int sl__fail(sl_runtime *rt, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+SL_HIDDEN void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w);
+
+/* ---- channel.c ---- */
+SL_HIDDEN void sl__chan_unlink(sl_tasklet *t);
+
+/* ---- tasklet.c ---- */
+SL_HIDDEN void sl__tasklet_destroy(sl_tasklet *t);
+
+/* ---- backend (switch_*.c) ---- */
+/* Set up / tear down per-runtime backend state. */
+SL_HIDDEN int slb_init(sl_runtime *rt);
+SL_HIDDEN void slb_fini(sl_runtime *rt);
+/* Prepare t to start in sl__tasklet_body(t) at its first resume. */
+SL_HIDDEN int slb_prepare(sl_runtime *rt, sl_tasklet *t);
+/* Drop t's saved stack (t will not be resumed). */
+SL_HIDDEN void slb_release(sl_runtime *rt, sl_tasklet *t);
+/* Suspend `from` (the caller) and resume `to`; returns when `from` is
+   resumed. rt->current is already `to`. */
+SL_HIDDEN void slb_transfer(sl_runtime *rt, sl_tasklet *from, sl_tasklet *to);
+/* sl__tasklet_body(t) returns when t has ended, with rt->current set to
+   the tasklet to resume; the backend resumes it without saving t and calls
+   sl__reap(rt, t) once it has left t's stack. */
+
+/* Runtime whose non-main tasklet is executing (NULL: some main). */
+SL_HIDDEN extern sl_runtime *sl__active;
+
+#define SL_CHECK_T(t)                                                         \
+    do {                                                                      \
+        if (!(t)) return SL_EINVAL;                                           \
+    } while (0)
+
+#endif /* SL_INTERNAL_H */

@@ -1,0 +1,188 @@
+/*
+ * switch_asyncify.c: the WebAssembly stack-switch backend, driven from
+ * inside wasm with Binaryen Asyncify (no JavaScript call per switch).
+ *
+ * The main tasklet is never unwound. When it must wait, it calls the
+ * scheduler loop below, which resumes the current tasklet and returns when
+ * main is current again. A suspending tasklet records its stack pointer and
+ * starts an Asyncify unwind; every instrumented frame saves its locals into
+ * a shared scratch area and returns, until the loop is reached. The loop
+ * then moves the tasklet's state into a tight heap buffer: the used slice
+ * of the shared tasklet C-stack region (address-taken locals live there)
+ * followed by the Asyncify data. Resuming copies both back and rewinds.
+ *
+ * Asyncify does not instrument a function that calls the asyncify.*
+ * imports, so slb_transfer and loop() are plain code: they must stay out
+ * of line (noinline here, and no Binaryen inlining in the link flags).
+ */
+#if defined(__EMSCRIPTEN__)
+#include "sl_internal.h"
+
+#include <emscripten/stack.h>
+#include <string.h>
+
+#define IMPORT(name) \
+    __attribute__((import_module("asyncify"), import_name(name)))
+IMPORT("start_unwind") void asyncify_start_unwind(void *data);
+IMPORT("stop_unwind") void asyncify_stop_unwind(void);
+IMPORT("start_rewind") void asyncify_start_rewind(void *data);
+IMPORT("stop_rewind") void asyncify_stop_rewind(void);
+
+/* compiler-rt's stack_ops.S: set __stack_pointer. */
+extern void stackRestore(uintptr_t sp);
+
+#define DEFAULT_STACK (256u * 1024u)
+/* A tasklet whose Asyncify data exceeds SAVE_LIMIT gets SL_ESTACK. The
+   scratch area extends GUARD bytes further, because Asyncify writes first
+   and checks only when the unwind stops. */
+#define SAVE_LIMIT (1024u * 1024u)
+#define GUARD (3u * 1024u * 1024u)
+
+typedef struct adata {
+    uint8_t *cur; /* Asyncify's current position */
+    uint8_t *end; /* Asyncify's limit */
+} adata;
+
+/* Shared by every runtime of the instance: only one tasklet runs at once. */
+static struct {
+    uint8_t *region; /* tasklet C-stack region [region, region_top) */
+    uint8_t *region_top;
+    size_t region_size;
+    adata *scratch; /* header followed by SAVE_LIMIT + GUARD bytes */
+    int rewinding;  /* a resume is rewinding into slb_transfer */
+    int unwinding;  /* a suspend is unwinding to the loop */
+    int users;      /* runtimes alive */
+} B;
+
+#define SCRATCH_DATA ((uint8_t *)(B.scratch + 1))
+
+int slb_init(sl_runtime *rt) {
+    size_t want = rt->stack_size ? rt->stack_size : DEFAULT_STACK;
+    want = (want + 15) & ~(size_t)15;
+    if (!B.scratch) {
+        B.scratch = malloc(sizeof(adata) + SAVE_LIMIT + GUARD);
+        if (!B.scratch) return SL_ENOMEM;
+    }
+    if (want > B.region_size) {
+        if (B.users) {
+            /* the region is shared and may hold a running slice */
+            want = B.region_size;
+        } else {
+            free(B.region);
+            B.region = malloc(want);
+            if (!B.region) {
+                B.region_size = 0;
+                return SL_ENOMEM;
+            }
+            B.region_size = want;
+            B.region_top = B.region + want;
+        }
+    }
+    rt->stack_size = want;
+    B.users++;
+    return 0;
+}
+
+void slb_fini(sl_runtime *rt) {
+    (void)rt;
+    B.users--;
+}
+
+int slb_prepare(sl_runtime *rt, sl_tasklet *t) {
+    (void)rt;
+    t->started = 0;
+    return 0;
+}
+
+void slb_release(sl_runtime *rt, sl_tasklet *t) {
+    (void)rt;
+    if (t->is_main) return;
+    free(t->ctx.save);
+    memset(&t->ctx, 0, sizeof t->ctx);
+    t->started = 0;
+}
+
+size_t sl_tasklet_saved_bytes(const sl_tasklet *t) {
+    return t ? t->ctx.cstack + t->ctx.adata : 0;
+}
+
+/* Keep the unwound state of t in its own buffer, sized to fit. */
+static int save_state(sl_runtime *rt, sl_tasklet *t) {
+    uint32_t adata_len = (uint32_t)(B.scratch->cur - SCRATCH_DATA);
+    if (adata_len > SAVE_LIMIT) return SL_ESTACK;
+    uint32_t cstack = (uint32_t)(B.region_top - (uint8_t *)t->ctx.sp);
+    uint32_t need = cstack + adata_len;
+    if (need > t->ctx.save_cap) {
+        uint8_t *p = realloc(t->ctx.save, need);
+        if (!p) return SL_ENOMEM;
+        t->ctx.save = p;
+        t->ctx.save_cap = need;
+    }
+    memcpy(t->ctx.save, (void *)t->ctx.sp, cstack);
+    memcpy(t->ctx.save + cstack, SCRATCH_DATA, adata_len);
+    rt->stats.save_bytes += (double)need - (t->ctx.cstack + t->ctx.adata);
+    t->ctx.cstack = cstack;
+    t->ctx.adata = adata_len;
+    return 0;
+}
+
+/* The scheduler loop, run by main whenever it waits: resume the current
+   tasklet until main is current again. */
+__attribute__((noinline)) static void loop(sl_runtime *rt) {
+    uintptr_t main_sp = emscripten_stack_get_current();
+    uintptr_t main_base = emscripten_stack_get_base();
+    uintptr_t main_end = emscripten_stack_get_end();
+    for (;;) {
+        sl_tasklet *t = rt->current;
+        if (t->is_main) return;
+        emscripten_stack_set_limits(B.region_top, B.region);
+        if (t->started) {
+            uint32_t cstack = t->ctx.cstack;
+            memcpy((void *)t->ctx.sp, t->ctx.save, cstack);
+            memcpy(SCRATCH_DATA, t->ctx.save + cstack, t->ctx.adata);
+            rt->stats.save_bytes -= (double)(cstack + t->ctx.adata);
+            /* Asyncify pops its data from the end while rewinding */
+            B.scratch->cur = SCRATCH_DATA + t->ctx.adata;
+            t->ctx.cstack = t->ctx.adata = 0;
+            B.scratch->end = SCRATCH_DATA + SAVE_LIMIT + GUARD;
+            B.rewinding = 1;
+            stackRestore(t->ctx.sp);
+            asyncify_start_rewind(B.scratch);
+        } else {
+            t->started = 1;
+            stackRestore((uintptr_t)B.region_top);
+        }
+        sl__tasklet_body(t);
+        stackRestore(main_sp);
+        emscripten_stack_set_limits((void *)main_base, (void *)main_end);
+        if (B.unwinding) {
+            asyncify_stop_unwind();
+            B.unwinding = 0;
+            int rc = save_state(rt, t);
+            if (rc) sl__crash(rt, t, rc);
+        } else {
+            sl__reap(rt, t);
+        }
+    }
+}
+
+__attribute__((noinline)) void slb_transfer(sl_runtime *rt, sl_tasklet *from,
+                                            sl_tasklet *to) {
+    (void)to;
+    if (B.rewinding) { /* resumed: the rewind has reached its end */
+        asyncify_stop_rewind();
+        B.rewinding = 0;
+        return;
+    }
+    if (from->is_main) {
+        loop(rt);
+        return;
+    }
+    from->ctx.sp = emscripten_stack_get_current();
+    B.scratch->cur = SCRATCH_DATA;
+    B.scratch->end = SCRATCH_DATA + SAVE_LIMIT + GUARD;
+    B.unwinding = 1;
+    asyncify_start_unwind(B.scratch);
+}
+
+#endif /* __EMSCRIPTEN__ */
