@@ -305,7 +305,7 @@ static sl_tasklet *tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
 /* Body of every tasklet: deliver an error thrown before it started, run
    the function, then return to the backend with rt->current set to the
    tasklet that runs next. */
-void sl__tasklet_body(sl_tasklet *t) {
+__attribute__((noinline)) void sl__tasklet_body(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     int rc = sl__deliver(rt, t);
     if (rc == 0) rc = t->fn(t->arg);

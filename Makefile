@@ -1,0 +1,112 @@
+# stackless-wasm build. `make test` builds and runs everything; `make wasm`
+# and `make native` build one side. Output goes to build/ (not committed).
+
+SHELL := /bin/bash
+BUILD := build
+
+CORE_SRC := csrc/errors.c csrc/sched.c csrc/tasklet.c csrc/channel.c
+NATIVE_SRC := $(CORE_SRC) csrc/switch_native.c
+WASM_SRC := $(CORE_SRC) csrc/switch_asyncify.c
+CORE_HDR := csrc/stackless.h csrc/sl_internal.h
+
+C_TESTS := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
+
+# Warnings are errors everywhere (STYLE.md).
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Werror
+# Native tests: sanitizers plus the core's internal invariant checks.
+NATIVE_CFLAGS := $(WARN) -g -O1 -DSL_DEBUG -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+NATIVE_BENCH_CFLAGS := $(WARN) -O2 -DNDEBUG
+
+# --- Emscripten -----------------------------------------------------------
+# Debian's emcc -O2 links need Debian's acorn, found through NODE_PATH.
+export NODE_PATH := /usr/share/nodejs$(if $(NODE_PATH),:$(NODE_PATH))
+EMCC := emcc
+# Asyncify instruments every function that can reach a tasklet switch.
+EM_ASYNCIFY := -sASYNCIFY
+# The asyncify.* imports the switch backend calls are rewritten by the
+# Asyncify pass; this library only declares them to the linker.
+EM_IMPORTS := --js-library wasm-build/asyncify_imports.js
+# Binaryen must not inline the un-instrumented switch code into its
+# instrumented callers, or tasklets silently stop interleaving.
+EM_NOINLINE := "-sBINARYEN_EXTRA_PASSES=--flexible-inline-max-function-size=0,--one-caller-inline-max-function-size=0"
+# Many tasklets need more than the initial 16 MiB.
+EM_MEMORY := -sALLOW_MEMORY_GROWTH=1
+# -O0 builds turn on ASSERTIONS, whose Asyncify checks trap on in-wasm
+# switching (DESIGN.md); keep them off.
+EM_NOASSERT := -sASSERTIONS=0
+# Link-time optimisation lets the channel and scheduler paths inline into
+# each other, so fewer frames are unwound per switch.
+EM_LTO := -flto
+EM_FLAGS := $(EM_LTO) $(EM_ASYNCIFY) $(EM_IMPORTS) $(EM_NOINLINE) $(EM_MEMORY) \
+            $(EM_NOASSERT)
+# Node >= 18 has fetch(), which 3.1.6's loader wrongly prefers for files.
+NODE_RUN := node --no-experimental-fetch
+
+.PHONY: all native wasm test test-native test-wasm bench clean emcc-check
+
+all: native wasm
+
+# ---- native (gcc + ASan/UBSan) -------------------------------------------
+NATIVE_TESTS := $(addprefix $(BUILD)/native/,$(C_TESTS))
+
+native: $(NATIVE_TESTS)
+
+$(BUILD)/native/%: tests/c/%.c tests/c/test.h $(NATIVE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(NATIVE_CFLAGS) -Icsrc $(NATIVE_SRC) $< -o $@
+
+test-native: native
+	@set -e; for t in $(NATIVE_TESTS); do \
+	  echo "== native $$(basename $$t)"; \
+	  ASAN_OPTIONS=detect_leaks=1 $$t 2>&1 | grep -v "ASan doesn't fully support makecontext"; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+# ---- wasm (emcc + Asyncify) ----------------------------------------------
+emcc-check:
+	@command -v $(EMCC) >/dev/null 2>&1 || { \
+	  echo "emcc not found: installing Debian's emscripten"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq emscripten; }
+
+WASM_TESTS := $(addprefix $(BUILD)/wasm/,$(addsuffix .js,$(C_TESTS))) \
+              $(BUILD)/wasm/test_deep-O0.js
+
+wasm: emcc-check $(WASM_TESTS)
+
+$(BUILD)/wasm/%.js: tests/c/%.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) \
+                    wasm-build/asyncify_imports.js
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
+
+# The deep-stack test also runs unoptimised.
+$(BUILD)/wasm/test_deep-O0.js: tests/c/test_deep.c tests/c/test.h \
+                               $(WASM_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WARN) -O0 -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
+
+test-wasm: wasm
+	@set -e; for t in $(WASM_TESTS); do \
+	  echo "== wasm $$(basename $$t .js)"; $(NODE_RUN) $$t; done
+
+# ---- everything -----------------------------------------------------------
+test: test-native test-wasm
+
+# ---- benchmarks ------------------------------------------------------------
+$(BUILD)/bench/core-native: bench/core.c $(NATIVE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(NATIVE_BENCH_CFLAGS) -Icsrc $(NATIVE_SRC) $< -o $@
+
+$(BUILD)/bench/core-wasm.js: bench/core.c $(WASM_SRC) $(CORE_HDR) \
+                             wasm-build/asyncify_imports.js
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WARN) -O2 -DNDEBUG -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
+
+bench: emcc-check $(BUILD)/bench/core-wasm.js $(BUILD)/bench/core-native
+	$(NODE_RUN) bench/run-core.mjs
+
+clean:
+	rm -rf $(BUILD)
