@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 BUILD := build
 
-CORE_SRC := csrc/errors.c csrc/sched.c csrc/tasklet.c csrc/channel.c
+CORE_SRC := csrc/errors.c csrc/sched.c csrc/tasklet.c csrc/channel.c \
+            csrc/registry.c
 NATIVE_SRC := $(CORE_SRC) csrc/switch_native.c
 WASM_SRC := $(CORE_SRC) csrc/switch_asyncify.c
 CORE_HDR := csrc/stackless.h csrc/sl_internal.h
@@ -27,7 +28,7 @@ EMCC := emcc
 EM_ASYNCIFY := -sASYNCIFY
 # The asyncify.* imports the switch backend calls are rewritten by the
 # Asyncify pass; this library only declares them to the linker.
-EM_IMPORTS := --js-library wasm-build/asyncify_imports.js
+EM_IMPORTS := --js-library wasm-build/library.js
 # Binaryen must not inline the un-instrumented switch code into its
 # instrumented callers, or tasklets silently stop interleaving.
 EM_NOINLINE := "-sBINARYEN_EXTRA_PASSES=--flexible-inline-max-function-size=0,--one-caller-inline-max-function-size=0"
@@ -44,9 +45,10 @@ EM_FLAGS := $(EM_LTO) $(EM_ASYNCIFY) $(EM_IMPORTS) $(EM_NOINLINE) $(EM_MEMORY) \
 # Node >= 18 has fetch(), which 3.1.6's loader wrongly prefers for files.
 NODE_RUN := node --no-experimental-fetch
 
-.PHONY: all native wasm test test-native test-wasm bench clean emcc-check
+.PHONY: all native wasm module test test-native test-wasm test-js bench \
+        clean emcc-check
 
-all: native wasm
+all: native wasm module
 
 # ---- native (gcc + ASan/UBSan) -------------------------------------------
 NATIVE_TESTS := $(addprefix $(BUILD)/native/,$(C_TESTS))
@@ -78,7 +80,7 @@ WASM_TESTS := $(addprefix $(BUILD)/wasm/,$(addsuffix .js,$(C_TESTS))) \
 wasm: emcc-check $(WASM_TESTS)
 
 $(BUILD)/wasm/%.js: tests/c/%.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) \
-                    wasm-build/asyncify_imports.js
+                    wasm-build/library.js
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
 
@@ -92,8 +94,30 @@ test-wasm: wasm
 	@set -e; for t in $(WASM_TESTS); do \
 	  echo "== wasm $$(basename $$t .js)"; $(NODE_RUN) $$t; done
 
+# ---- the npm module ---------------------------------------------------------
+# One ES module for Node and browsers; the JS wrapper (index.mjs) is the API.
+MODULE := wasm-build/core.mjs
+CTASKLETS := $(wildcard csrc/ctasklets/*.c)
+EM_MODULE := -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createCore \
+             -sENVIRONMENT=web,worker,node --pre-js wasm-build/pre.js \
+             -sEXPORTED_FUNCTIONS=_malloc,_free \
+             -sEXPORTED_RUNTIME_METHODS=stackSave,stackRestore \
+             -sINCOMING_MODULE_JS_API=instantiateWasm,print,printErr
+# Catch shadow-stack overflow in a tasklet at the offending call.
+EM_STACKCHECK := -sSTACK_OVERFLOW_CHECK=1
+
+module: emcc-check $(MODULE)
+
+$(MODULE): $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) $(CORE_HDR) \
+           wasm-build/library.js wasm-build/pre.js
+	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) \
+	  -o $@ $(EM_FLAGS) $(EM_MODULE)
+
+test-js: module
+	node --test tests/
+
 # ---- everything -----------------------------------------------------------
-test: test-native test-wasm
+test: test-native test-wasm test-js
 
 # ---- benchmarks ------------------------------------------------------------
 $(BUILD)/bench/core-native: bench/core.c $(NATIVE_SRC) $(CORE_HDR)
@@ -101,7 +125,7 @@ $(BUILD)/bench/core-native: bench/core.c $(NATIVE_SRC) $(CORE_HDR)
 	gcc $(NATIVE_BENCH_CFLAGS) -Icsrc $(NATIVE_SRC) $< -o $@
 
 $(BUILD)/bench/core-wasm.js: bench/core.c $(WASM_SRC) $(CORE_HDR) \
-                             wasm-build/asyncify_imports.js
+                             wasm-build/library.js
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WARN) -O2 -DNDEBUG -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
 

@@ -88,7 +88,14 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
                         "Recursive channel call due to callbacks!");
     sl_tasklet *c = rt->current;
     sl_tasklet *partner = ch->balance * dir < 0 ? ch->head : NULL;
-    if (dir > 0) c->tempval = value; /* callbacks see the value (R16) */
+    /* a JS sender's value handle (the JS layer sets it for one send) */
+    uint32_t vref = dir > 0 ? rt->send_vref : 0;
+    rt->send_vref = 0;
+    if (dir > 0) {
+        c->tempval = value; /* callbacks see the value (R16) */
+        c->vref = vref;
+    }
+    c->pend = dir > 0 ? SL_OP_SEND : SL_OP_RECV;
     if (rt->chan_cb) {
         rt->in_chan_cb = 1;
         rt->chan_cb(ch, c, dir > 0, partner == NULL, rt->chan_ud);
@@ -103,6 +110,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
         partner->woken_by = c->id;
         if (dir > 0) {
             partner->tempval = value;
+            partner->vref = vref;
             if (code) {
                 partner->bomb = code;
                 partner->bomb_val = value;
@@ -112,8 +120,10 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
                 result = partner->send_code;
                 ev = partner->tempval;
                 partner->send_code = 0;
-            } else if (out) {
-                *out = partner->tempval;
+            } else {
+                c->tempval = partner->tempval;
+                c->vref = partner->vref;
+                if (out) *out = c->tempval;
             }
         }
         if (ch->schedule_all) {
@@ -124,6 +134,10 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
             rc = sl__switch_to(rt, partner);
         } else {
             sl__rq_append(rt, partner);
+        }
+        if (rc == SL_EPENDING) { /* completed when the caller resumes */
+            c->done_code = result;
+            c->done_val = ev;
         }
         if (rc) return rc;
         if (result) rt->errval = ev;
@@ -137,6 +151,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
     chan_append(ch, c, dir);
     c->send_code = dir > 0 ? code : 0;
     rc = sl__wait(rt, 1);
+    if (rc == SL_EPENDING) return rc;
     c->send_code = 0;
     if (rc) return rc;
     if (dir < 0 && out) *out = c->tempval;

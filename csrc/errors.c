@@ -26,6 +26,8 @@ const char *sl_strerror(int code) {
     case SL_EALIVE: return "SL_EALIVE: the tasklet is alive";
     case SL_EBUSY: return "SL_EBUSY: the object is in use";
     case SL_ECRASHED: return "SL_ECRASHED: the tasklet trapped and was ended";
+    case SL_EPENDING: return "SL_EPENDING: the caller was suspended";
+    case SL_EJS: return "SL_EJS: a JavaScript exception";
     default: return code < 0 ? "user error" : "not an error code";
     }
 }

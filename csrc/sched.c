@@ -140,7 +140,7 @@ int sl__check_caller(sl_runtime *rt) {
     if (sl__active && sl__active != rt)
         return sl__fail(rt, SL_EFOREIGN,
                         "called from a tasklet of another runtime");
-    if (!sl__active && !rt->current->is_main)
+    if (!sl__active && !SL_EXTERNAL(rt->current))
         return sl__fail(rt, SL_EFOREIGN,
                         "called from outside the runtime's tasklets");
     if (rt->in_sched_cb)
@@ -205,9 +205,12 @@ int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
         rt->in_sched_cb = 0;
     }
     rt->current = next;
-    sl__active = next->is_main ? NULL : rt;
+    sl__active = SL_EXTERNAL(next) ? NULL : rt;
     if (!prev->alive && !prev->is_main) return 0; /* dying: backend goes on */
     slb_transfer(rt, prev, next);
+    /* A JS-driven caller comes back here as soon as any JS-driven tasklet
+       is current; if that is not the caller, it stays suspended. */
+    if (rt->current != prev) return SL_EPENDING;
     return sl__deliver(rt, prev);
 }
 
@@ -266,8 +269,8 @@ int sl__wait(sl_runtime *rt, int on_channel) {
    the innermost watchdog or main at once; otherwise the next queued
    tasklet, else the innermost watchdog, else main (which, if it waits on
    a channel, is woken with a deadlock error). */
-static sl_tasklet *tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
-                               int64_t ev) {
+sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
+                            int64_t ev) {
     t->alive = 0;
     rt->stats.tasklets--;
     if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
@@ -309,16 +312,16 @@ __attribute__((noinline)) void sl__tasklet_body(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     int rc = sl__deliver(rt, t);
     if (rc == 0) rc = t->fn(t->arg);
-    sl__switch_to(rt, tasklet_end(rt, t, rc, rt->errval));
+    sl__switch_to(rt, sl__tasklet_end(rt, t, rc, rt->errval));
 }
 
 /* The backend lost t's stack (it overflowed its save area, or trapped)
    while t was switching away: t dies of `code`. */
 void sl__crash(sl_runtime *rt, sl_tasklet *t, int code) {
-    sl_tasklet *next = tasklet_end(rt, t, code, 0);
+    sl_tasklet *next = sl__tasklet_end(rt, t, code, 0);
     rt->head = next;
     rt->current = next;
-    sl__active = next->is_main ? NULL : rt;
+    sl__active = SL_EXTERNAL(next) ? NULL : rt;
     sl__reap(rt, t);
 }
 
@@ -351,7 +354,9 @@ int sl_run(sl_runtime *rt, int64_t ticks) {
         sl__rq_append(rt, c);
         return 0;
     }
+    c->pend = SL_OP_RUN;
     rc = sl__switch_to(rt, rt->head);
+    if (rc == SL_EPENDING) return rc;
     if (c->in_wd) sl__wd_pop_to(rt, c); /* woken by hand (R5.7) */
     if (rc < 0) return rc;
     return (int)rt->stats.runnable - 1;
@@ -362,8 +367,9 @@ int sl_schedule(sl_runtime *rt, int64_t retval, int64_t *out) {
     if (rc) return rc;
     sl_tasklet *c = rt->current;
     c->tempval = retval;
+    c->pend = SL_OP_SCHED;
     if (c->next != c) rc = sl__switch_to(rt, c->next);
-    if (out) *out = c->tempval;
+    if (out && rc != SL_EPENDING) *out = c->tempval;
     return rc;
 }
 
@@ -372,9 +378,10 @@ int sl_schedule_remove(sl_runtime *rt, int64_t retval, int64_t *out) {
     if (rc) return rc;
     sl_tasklet *c = rt->current;
     c->tempval = retval;
+    c->pend = SL_OP_SCHED;
     sl__rq_unlink(rt, c);
     rc = sl__wait(rt, 0);
-    if (out) *out = c->tempval;
+    if (out && rc != SL_EPENDING) *out = c->tempval;
     return rc;
 }
 

@@ -36,6 +36,9 @@
 #define SL_ASSERT(c) ((void)0)
 #endif
 
+/* What a suspended JS-driven tasklet was doing, to complete it later. */
+enum { SL_OP_NONE = 0, SL_OP_SEND, SL_OP_RECV, SL_OP_SCHED, SL_OP_RUN };
+
 /* Where a tasklet is linked through next/prev. */
 enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2 };
 
@@ -63,12 +66,18 @@ struct sl_tasklet {
     sl_tasklet *wd_below;         /* next watchdog down the stack */
     sl_func fn;                   /* bound function (NULL: unbound) */
     void *arg;                    /* argument given to setup */
+    void *owned_arg;              /* freed with the tasklet (registered
+                                     tasklets' argument block) */
     const char *name;             /* user label, not owned */
     void *userdata;
     int64_t tempval;              /* value slot (Stackless tempval) */
     int64_t bomb_val;             /* value of the pending error */
     int32_t bomb;                 /* pending error raised when resumed */
     int32_t send_code;            /* blocked sender: error to deliver */
+    int32_t done_code;            /* JS-driven: result decided before it
+                                     was suspended (error received) */
+    int64_t done_val;             /* ... and that error's value */
+    uint32_t vref;                /* JS value handle riding with tempval */
     uint32_t id;
     uint32_t woken_by;            /* id of the last waker */
     int8_t dir;                   /* blocked: +1 sending, -1 receiving */
@@ -76,6 +85,8 @@ struct sl_tasklet {
     uint8_t alive;                /* setup done and not finished */
     uint8_t started;              /* backend has entered the body */
     uint8_t is_main;
+    uint8_t is_js;                /* driven from JS (not unwindable) */
+    uint8_t pend;                 /* SL_OP_*: operation in progress */
     uint8_t detached;             /* freed by the runtime when it ends */
     uint8_t in_wd;                /* on the watchdog stack (in sl_run) */
     uint8_t ended_with_error;
@@ -108,6 +119,7 @@ struct sl_runtime {
     sl_channel_cb chan_cb;
     void *chan_ud;
     int64_t errval;               /* value of an error being returned */
+    uint32_t send_vref;           /* JS value handle for the next send */
     uint32_t next_tid, next_cid;
     uint8_t in_sched_cb, in_chan_cb;
     size_t stack_size;
@@ -128,6 +140,8 @@ SL_HIDDEN int sl__deliver(sl_runtime *rt, sl_tasklet *t);
 SL_HIDDEN void sl__tasklet_body(sl_tasklet *t);
 SL_HIDDEN void sl__reap(sl_runtime *rt, sl_tasklet *t);
 SL_HIDDEN void sl__crash(sl_runtime *rt, sl_tasklet *t, int code);
+SL_HIDDEN sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
+                                      int64_t ev);
 SL_HIDDEN int sl__fail(sl_runtime *rt, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 SL_HIDDEN void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w);
@@ -149,11 +163,18 @@ SL_HIDDEN void slb_release(sl_runtime *rt, sl_tasklet *t);
 /* Suspend `from` (the caller) and resume `to`; returns when `from` is
    resumed. rt->current is already `to`. */
 SL_HIDDEN void slb_transfer(sl_runtime *rt, sl_tasklet *from, sl_tasklet *to);
+/* After a trap: clear any unwind/rewind in progress (wasm). */
+SL_HIDDEN void slb_reset(void);
+/* Run C tasklets until a JS-driven tasklet (main or JS) is current. */
+SL_HIDDEN void slb_run_c(sl_runtime *rt);
 /* sl__tasklet_body(t) returns when t has ended, with rt->current set to
    the tasklet to resume; the backend resumes it without saving t and calls
    sl__reap(rt, t) once it has left t's stack. */
 
-/* Runtime whose non-main tasklet is executing (NULL: some main). */
+/* Tasklets that are not unwound: main and JS tasklets. */
+#define SL_EXTERNAL(t) ((t)->is_main | (t)->is_js)
+
+/* Runtime whose C tasklet is executing (NULL: a main or JS tasklet). */
 SL_HIDDEN extern sl_runtime *sl__active;
 
 #define SL_CHECK_T(t)                                                         \

@@ -60,6 +60,10 @@ typedef enum sl_error {
     SL_EBUSY = -15,      /* the object is in use (e.g. a channel with
                             blocked tasklets cannot be freed) */
     SL_ECRASHED = -16,   /* a tasklet trapped (wasm) and was ended */
+    SL_EPENDING = -17,   /* wasm: the calling JS-driven tasklet (main or a
+                            JS tasklet) was suspended; the JS layer
+                            completes its operation when it resumes */
+    SL_EJS = -18,        /* a JavaScript exception; its value is a handle */
     SL_EUSER = -1000     /* codes <= SL_EUSER are free for applications
                             (sl_tasklet_throw, sl_channel_send_exception) */
 } sl_error;
@@ -167,6 +171,8 @@ SL_API sl_tasklet *sl_tasklet_new(sl_runtime *rt, sl_func fn);
 /* sl_tasklet_new + setup, owned by the runtime: it is freed when it ends,
    so do not use the handle after that. NULL on failure. */
 SL_API sl_tasklet *sl_spawn(sl_runtime *rt, sl_func fn, void *arg);
+/* Hand ownership to the runtime: freed now if not alive, else when it ends. */
+SL_API int sl_tasklet_detach(sl_tasklet *t);
 /* Free a tasklet; an alive one is dropped without running (not the current
    one: SL_ECURRENT; not main: SL_ESTATE). */
 SL_API int sl_tasklet_free(sl_tasklet *t);
@@ -256,6 +262,32 @@ SL_API sl_tasklet *sl_channel_queue(const sl_channel *ch);
 SL_API sl_tasklet *sl_channel_queue_at(const sl_channel *ch, int index);
 SL_API uint32_t sl_channel_id(const sl_channel *ch);
 SL_API sl_runtime *sl_channel_runtime(const sl_channel *ch);
+
+/* ===================================================================== */
+/*  C tasklets started by name (from JS: rt.spawnC(name, ...args))        */
+/* ===================================================================== */
+
+/* Body of a registered C tasklet. args[] are 64-bit values: numbers,
+   BigInts, or channel handles (cast with SL_CHANNEL(args[i])); JS objects
+   arrive as opaque handles. The return value is as for sl_func. */
+typedef int (*sl_cfunc)(sl_runtime *rt, const int64_t *args, int nargs);
+
+/* Register fn under name (at most 255 names; name is not copied).
+   SL_EBUSY if the name is taken, SL_ENOMEM if the table is full. */
+SL_API int sl_register(const char *name, sl_cfunc fn);
+SL_API int sl_registered_count(void);
+SL_API const char *sl_registered_name(int index);
+/* Start a registered tasklet (appended to the run queue, not run). The
+   tasklet is owned by the caller as with sl_tasklet_new. */
+SL_API sl_tasklet *sl_spawn_registered(sl_runtime *rt, const char *name,
+                                       const int64_t *args, int nargs);
+
+/* Register a C tasklet at load time: SL_TASKLET("name", fn). */
+#define SL_TASKLET(name, fn)                                                  \
+    __attribute__((constructor)) static void sl_register_##fn(void) {         \
+        sl_register(name, fn);                                                \
+    }
+#define SL_CHANNEL(arg) ((sl_channel *)(intptr_t)(arg))
 
 #ifdef __cplusplus
 }

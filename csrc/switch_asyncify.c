@@ -52,6 +52,7 @@ static struct {
     int rewinding;  /* a resume is rewinding into slb_transfer */
     int unwinding;  /* a suspend is unwinding to the loop */
     int users;      /* runtimes alive */
+    uintptr_t main_base, main_end; /* main's stack limits */
 } B;
 
 #define SCRATCH_DATA ((uint8_t *)(B.scratch + 1))
@@ -60,6 +61,8 @@ int slb_init(sl_runtime *rt) {
     size_t want = rt->stack_size ? rt->stack_size : DEFAULT_STACK;
     want = (want + 15) & ~(size_t)15;
     if (!B.scratch) {
+        B.main_base = emscripten_stack_get_base();
+        B.main_end = emscripten_stack_get_end();
         B.scratch = malloc(sizeof(adata) + SAVE_LIMIT + GUARD);
         if (!B.scratch) return SL_ENOMEM;
     }
@@ -130,11 +133,9 @@ static int save_state(sl_runtime *rt, sl_tasklet *t) {
    tasklet until main is current again. */
 __attribute__((noinline)) static void loop(sl_runtime *rt) {
     uintptr_t main_sp = emscripten_stack_get_current();
-    uintptr_t main_base = emscripten_stack_get_base();
-    uintptr_t main_end = emscripten_stack_get_end();
     for (;;) {
         sl_tasklet *t = rt->current;
-        if (t->is_main) return;
+        if (SL_EXTERNAL(t)) return;
         emscripten_stack_set_limits(B.region_top, B.region);
         if (t->started) {
             uint32_t cstack = t->ctx.cstack;
@@ -154,7 +155,7 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
         }
         sl__tasklet_body(t);
         stackRestore(main_sp);
-        emscripten_stack_set_limits((void *)main_base, (void *)main_end);
+        emscripten_stack_set_limits((void *)B.main_base, (void *)B.main_end);
         if (B.unwinding) {
             asyncify_stop_unwind();
             B.unwinding = 0;
@@ -166,6 +167,17 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
     }
 }
 
+void slb_run_c(sl_runtime *rt) { loop(rt); }
+
+/* After a trap: no unwind or rewind is in progress any more, and main's
+   stack limits apply. (The JS layer has reset the stack pointer.) */
+__attribute__((noinline)) void slb_reset(void) {
+    if (B.unwinding) asyncify_stop_unwind();
+    if (B.rewinding) asyncify_stop_rewind();
+    B.unwinding = B.rewinding = 0;
+    emscripten_stack_set_limits((void *)B.main_base, (void *)B.main_end);
+}
+
 __attribute__((noinline)) void slb_transfer(sl_runtime *rt, sl_tasklet *from,
                                             sl_tasklet *to) {
     (void)to;
@@ -174,7 +186,7 @@ __attribute__((noinline)) void slb_transfer(sl_runtime *rt, sl_tasklet *from,
         B.rewinding = 0;
         return;
     }
-    if (from->is_main) {
+    if (SL_EXTERNAL(from)) {
         loop(rt);
         return;
     }

@@ -148,6 +148,12 @@ void slb_release(sl_runtime *rt, sl_tasklet *t) {
     t->started = 0;
 }
 
+/* No unwind or rewind exists natively. */
+void slb_reset(void) {}
+
+/* Natively every tasklet is C: nothing to do. */
+void slb_run_c(sl_runtime *rt) { (void)rt; }
+
 /* Native stacks are not copied out: nothing is saved per suspension. */
 size_t sl_tasklet_saved_bytes(const sl_tasklet *t) {
     (void)t;

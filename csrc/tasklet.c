@@ -46,6 +46,8 @@ void sl__tasklet_destroy(sl_tasklet *t) {
     slb_release(rt, t);
     t->all_prev->all_next = t->all_next;
     t->all_next->all_prev = t->all_prev;
+    free(t->owned_arg);
+    t->id = 0; /* lets the JS layer recognise a stale handle */
     free(t);
 }
 
@@ -59,6 +61,14 @@ static void drop_frames(sl_tasklet *t) {
     t->alive = 0;
     t->bomb = 0;
     t->rt->stats.tasklets--;
+}
+
+int sl_tasklet_detach(sl_tasklet *t) {
+    SL_CHECK_T(t);
+    if (t->is_main) return SL_ESTATE;
+    if (t->alive) t->detached = 1;
+    else sl__tasklet_destroy(t);
+    return 0;
 }
 
 int sl_tasklet_free(sl_tasklet *t) {

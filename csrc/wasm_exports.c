@@ -1,0 +1,181 @@
+/*
+ * wasm_exports.c: the calls the JavaScript layer (wasm-build/index.mjs)
+ * makes into the core, in wasm builds only.
+ *
+ * JS-driven tasklets (main and JS tasklets) are never unwound: when one of
+ * them must wait, the core runs C tasklets until some JS-driven tasklet is
+ * current and returns SL_EPENDING if that is not the caller. The JS layer
+ * then settles the pending promise of whichever JS-driven tasklet is
+ * current, using sl_js_complete() to finish the operation it was in.
+ *
+ * 64-bit values cross the boundary as (lo, hi) pairs of 32-bit integers,
+ * and results come back through one struct in linear memory (sl_js_out),
+ * so no call returns an i64.
+ */
+#if defined(__EMSCRIPTEN__)
+#include "sl_internal.h"
+
+#include <emscripten.h>
+#include <emscripten/stack.h>
+#include <stddef.h>
+
+#define EXPORT EMSCRIPTEN_KEEPALIVE
+/* These functions are called only from JS, so no header declares them. */
+#pragma clang diagnostic ignored "-Wmissing-prototypes"
+
+static struct {
+    int64_t value;  /* value produced by the last call */
+    uint32_t vref;  /* JS value handle riding with it (0: none) */
+    int32_t layout[12];
+} out;
+
+static int64_t make64(int32_t lo, int32_t hi) {
+    return (int64_t)(((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo);
+}
+
+/* Address of the result struct; also fills in the struct offsets the JS
+   layer reads directly. */
+EXPORT void *sl_js_out(void) {
+    out.layout[0] = (int32_t)offsetof(sl_tasklet, id);
+    out.layout[1] = (int32_t)offsetof(sl_runtime, current);
+    out.layout[2] = (int32_t)offsetof(sl_runtime, stats);
+    out.layout[3] = (int32_t)offsetof(sl_tasklet, userdata);
+    out.layout[4] = (int32_t)offsetof(sl_channel, id);
+    out.layout[5] = (int32_t)offsetof(sl_channel, balance);
+    return &out;
+}
+
+/* A JS tasklet: its body lives in JS, so the C function is never called. */
+static int js_body(void *arg) {
+    (void)arg;
+    return SL_ESTATE;
+}
+
+EXPORT sl_tasklet *sl_js_tasklet_new(sl_runtime *rt) {
+    sl_tasklet *t = sl_tasklet_new(rt, js_body);
+    if (t) t->is_js = 1;
+    return t;
+}
+
+EXPORT int sl_js_bind(sl_tasklet *t, int bound) {
+    return sl_tasklet_bind(t, bound ? js_body : NULL);
+}
+
+EXPORT int sl_js_is_js(sl_tasklet *t) { return t ? t->is_js : 0; }
+
+EXPORT int sl_js_send(sl_channel *ch, int32_t lo, int32_t hi, uint32_t vref) {
+    if (!ch) return SL_EINVAL;
+    ch->rt->send_vref = vref;
+    return sl_channel_send(ch, make64(lo, hi));
+}
+
+EXPORT int sl_js_send_exception(sl_channel *ch, int code, int32_t lo,
+                                int32_t hi) {
+    return sl_channel_send_exception(ch, code, make64(lo, hi));
+}
+
+EXPORT int sl_js_receive(sl_channel *ch) {
+    int rc = sl_channel_receive(ch, &out.value);
+    if (rc == 0) out.vref = ch->rt->current->vref;
+    return rc;
+}
+
+EXPORT int sl_js_schedule(sl_runtime *rt, int remove) {
+    /* the JS layer keeps schedule's JS return value itself */
+    return remove ? sl_schedule_remove(rt, 0, NULL) : sl_schedule(rt, 0, NULL);
+}
+
+EXPORT int sl_js_run(sl_runtime *rt, double ticks) {
+    return sl_run(rt, (int64_t)ticks);
+}
+
+EXPORT int sl_js_throw(sl_tasklet *t, int code, int32_t lo, int32_t hi,
+                       int pending) {
+    return sl_tasklet_throw(t, code, make64(lo, hi), pending);
+}
+
+/* The value of the error last returned to the caller. */
+EXPORT void sl_js_errval(sl_runtime *rt) { out.value = rt->errval; }
+
+/* t (JS-driven) is current again: finish the operation it was suspended
+   in. Returns its result code; a value goes to `out`. */
+EXPORT int sl_js_complete(sl_tasklet *t) {
+    sl_runtime *rt = t->rt;
+    int rc = sl__deliver(rt, t);
+    switch (t->pend) {
+    case SL_OP_RUN:
+        if (t->in_wd) sl__wd_pop_to(rt, t);
+        out.value = (int64_t)rt->stats.runnable - 1;
+        break;
+    case SL_OP_RECV:
+        if (!rc && t->done_code) {
+            rc = t->done_code;
+            rt->errval = t->done_val;
+        }
+        out.value = t->tempval;
+        out.vref = t->vref;
+        break;
+    case SL_OP_SEND:
+        t->send_code = 0;
+        break;
+    case SL_OP_SCHED:
+        out.value = t->tempval;
+        break;
+    default:
+        break;
+    }
+    t->pend = SL_OP_NONE;
+    t->done_code = 0;
+    return rc;
+}
+
+/* The JS tasklet t (current) has ended with rc (0, SL_EKILLED, or SL_EJS
+   with the error's handle): run on until a JS-driven tasklet is current. */
+EXPORT int sl_js_end(sl_tasklet *t, int rc, int32_t lo, int32_t hi) {
+    sl_runtime *rt = t->rt;
+    if (t != rt->current || !t->is_js) return SL_ESTATE;
+    sl__switch_to(rt, sl__tasklet_end(rt, t, rc, make64(lo, hi)));
+    slb_run_c(rt);
+    return 0;
+}
+
+/* A call from JS trapped (a C tasklet overflowed the wasm stack, hit
+   `unreachable`, ...). If a C tasklet was running it dies with `code` and
+   the runtime goes on; returns 1 then, 0 if no C tasklet was to blame. */
+EXPORT int sl_js_recover(sl_runtime *rt, int code) {
+    slb_reset();
+    sl_tasklet *t = rt->current;
+    if (SL_EXTERNAL(t)) return 0;
+    sl__fail(rt, code, "tasklet %u '%s' crashed", t->id, t->name ? t->name : "");
+    sl__crash(rt, t, code);
+    slb_run_c(rt);
+    return 1;
+}
+
+/* Callbacks into JS: the wrapper sets Module.slOnSwitch / slOnChannel. */
+extern void sl_js_on_switch(sl_tasklet *prev, sl_tasklet *next);
+extern void sl_js_on_channel(sl_channel *ch, sl_tasklet *t, int sending,
+                             int willblock);
+
+static void js_switch_cb(sl_tasklet *prev, sl_tasklet *next, void *ud) {
+    (void)ud;
+    sl_js_on_switch(prev, next);
+}
+
+static void js_channel_cb(sl_channel *ch, sl_tasklet *t, int sending,
+                          int willblock, void *ud) {
+    (void)ud;
+    sl_js_on_channel(ch, t, sending, willblock);
+}
+
+EXPORT void sl_js_callbacks(sl_runtime *rt, int on_switch, int on_channel) {
+    sl_set_schedule_callback(rt, on_switch ? js_switch_cb : NULL, NULL);
+    sl_set_channel_callback(rt, on_channel ? js_channel_cb : NULL, NULL);
+}
+
+EXPORT sl_tasklet *sl_js_spawn_c(sl_runtime *rt, const char *name,
+                                 const int64_t *args, int nargs) {
+    return sl_spawn_registered(rt, name, args, nargs);
+}
+
+#endif /* __EMSCRIPTEN__ */

@@ -1,0 +1,688 @@
+// stackless-wasm: Stackless Python's tasklets, scheduler and channels for
+// JavaScript, on a C core compiled to WebAssembly.
+//
+// Every runtime is its own wasm instance. Main (the code outside any
+// tasklet) and JS tasklets are "JS-driven": the core never unwinds them.
+// When one of them waits, the core runs C tasklets until a JS-driven
+// tasklet is current, and if that is not the caller the call returns
+// SL_EPENDING: the caller's promise stays pending, and this layer settles
+// the promise of the tasklet that is now current (or starts it).
+
+import createCore from './core.mjs';
+
+// ---- errors -------------------------------------------------------------
+
+export class StateError extends Error {
+  constructor(message, options) { super(message, options); this.name = 'StateError'; }
+}
+export class DeadlockError extends Error {
+  constructor(message, options) { super(message, options); this.name = 'DeadlockError'; }
+}
+export class TaskletExit extends Error {
+  constructor(message = 'TaskletExit', options) { super(message, options); this.name = 'TaskletExit'; }
+}
+export class ChannelClosedError extends Error {
+  constructor(message, options) { super(message, options); this.name = 'ChannelClosedError'; }
+}
+
+// Codes of csrc/stackless.h.
+const E = {
+  INVAL: -1, STATE: -2, DEAD: -3, BLOCKED: -4, CURRENT: -5, DEADLOCK: -6,
+  CLOSED: -7, KILLED: -8, NOMEM: -9, STACK: -10, FOREIGN: -11, RECURSIVE: -12,
+  UNBOUND: -13, ALIVE: -14, BUSY: -15, CRASHED: -16, PENDING: -17, JS: -18,
+};
+
+// ---- loading ------------------------------------------------------------
+
+const isNode = typeof process === 'object' && !!process.versions?.node;
+let compiled; // Promise<WebAssembly.Module>, shared by all runtimes
+
+function compileCore() {
+  if (!compiled) {
+    const url = new URL('./core.wasm', import.meta.url);
+    compiled = isNode
+      ? import('node:fs/promises').then((fs) => fs.readFile(url)).then((b) => WebAssembly.compile(b))
+      : WebAssembly.compileStreaming(fetch(url));
+  }
+  return compiled;
+}
+
+/** A fresh, independent runtime (one wasm instance). */
+export async function createRuntime(options = {}) {
+  if (options === null || typeof options !== 'object') throw new TypeError('createRuntime: options must be an object');
+  const mod = await compileCore();
+  const M = await createCore({
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(mod, imports).then((inst) => receive(inst, mod));
+      return {};
+    },
+  });
+  return new Runtime(M);
+}
+
+// ---- value transport ----------------------------------------------------
+// A value sent on a channel travels as a 64-bit integer (what C tasklets
+// see) plus, when that integer cannot stand for it exactly, a handle to the
+// JS value itself. Objects sent to C tasklets arrive there as opaque
+// handles, tagged in the high bits so that they decode back to the object.
+const TAG_HI = 0x4a530000; // "JS" in the top 16 bits: an object handle
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+// ---- the runtime --------------------------------------------------------
+
+const kernels = new WeakMap(); // Runtime -> Kernel (keeps internals private)
+
+class Kernel {
+  constructor(rt, M) {
+    this.rt = rt;
+    this.M = M;
+    this.x = M.asm ?? M; // raw exports
+    this.out = M._sl_js_out();
+    this.layout = {
+      tid: this.i32(this.out + 12), cur: this.i32(this.out + 16), stats: this.i32(this.out + 20),
+      cid: this.i32(this.out + 28), bal: this.i32(this.out + 32),
+    };
+    this.ptr = M._sl_runtime_new(0);
+    if (!this.ptr) throw new Error('stackless-wasm: out of memory creating a runtime');
+    this.stackBase = M.stackSave();
+    this.tasklets = new Map(); // pointer -> Tasklet (views of C records)
+    this.channels = new Map(); // pointer -> Channel
+    this.values = new Map();   // handle -> JS value in flight
+    this.nextRef = 1;
+    this.destroyed = false;
+    this.broken = null;
+    this.scheduleCb = null;
+    this.channelCb = null;
+    this.release = new FinalizationRegistry((p) => { if (!this.destroyed) M._sl_tasklet_detach(p); });
+    M.slOnSwitch = (p, n) => this.onSwitch(p, n);
+    M.slOnChannel = (c, t, s, w) => this.onChannel(c, t, s, w);
+  }
+
+  i32(addr) { return this.M.HEAP32[addr >> 2]; }
+  u32(addr) { return this.M.HEAPU32[addr >> 2]; }
+  f64(addr) { return this.M.HEAPF64[addr >> 3]; }
+  str(addr) {
+    if (!addr) return '';
+    const h = this.M.HEAPU8;
+    let end = addr;
+    while (h[end]) end++;
+    return new TextDecoder().decode(h.subarray(addr, end));
+  }
+  outValue() { return BigInt.asIntN(64, BigInt(this.u32(this.out)) | (BigInt(this.u32(this.out + 4)) << 32n)); }
+  outVref() { return this.u32(this.out + 8); }
+  detail() { return this.str(this.M._sl_error_detail(this.ptr)); }
+
+  check() {
+    if (this.destroyed) throw new StateError('this runtime was destroyed');
+    if (this.broken) throw new StateError('this runtime is unusable after an internal trap', { cause: this.broken });
+  }
+
+  currentPtr() { return this.u32(this.ptr + this.layout.cur); }
+  current() { return this.view(this.currentPtr()); }
+
+  // The Tasklet object for a C record (created on first sight).
+  view(p) {
+    if (!p) return null;
+    let t = this.tasklets.get(p);
+    if (t && this.u32(p + this.layout.tid) === t.id) return t;
+    t = new Tasklet(this, p, null);
+    return t;
+  }
+
+  // ---- values ----
+  encode(v) {
+    let ref = 0;
+    const keep = () => { ref = this.nextRef++; if (this.nextRef > 0x7fffffff) this.nextRef = 1; this.values.set(ref, v); return ref; };
+    if (typeof v === 'number') {
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) return [v | 0, Math.floor(v / 2 ** 32) | 0, 0];
+      const n = Number.isFinite(v) ? BigInt(Math.trunc(Math.max(-(2 ** 63), Math.min(2 ** 63 - 1024, v)))) : 0n;
+      keep();
+      return [Number(BigInt.asIntN(32, n)), Number(BigInt.asIntN(32, n >> 32n)), ref];
+    }
+    if (typeof v === 'bigint') {
+      if (v >= I64_MIN && v <= I64_MAX) {
+        keep();
+        return [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n)), ref];
+      }
+    }
+    keep();
+    return [ref | 0, TAG_HI | 0, ref];
+  }
+
+  decode(value, ref) {
+    if (ref && this.values.has(ref)) {
+      const v = this.values.get(ref);
+      this.values.delete(ref);
+      return v;
+    }
+    const hi = Number(BigInt.asIntN(32, value >> 32n));
+    if ((hi >>> 16) === (TAG_HI >>> 16)) {
+      const id = Number(value & 0xffffffffn);
+      if (this.values.has(id)) return this.values.get(id);
+    }
+    return value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value;
+  }
+
+  // ---- errors ----
+  error(rc, what) {
+    const detail = this.detail();
+    switch (rc) {
+      case E.KILLED: return new TaskletExit();
+      case E.DEADLOCK: return new DeadlockError(detail || 'Deadlock');
+      case E.CLOSED: return new ChannelClosedError(`${what}: ${detail}`);
+      case E.JS: {
+        this.M._sl_js_errval(this.ptr);
+        const ref = Number(this.outValue() & 0xffffffffn);
+        const v = this.values.get(ref);
+        this.values.delete(ref);
+        return v;
+      }
+      case E.INVAL: return new RangeError(`${what}: ${detail}`);
+      case E.STACK: return new RangeError(`${what}: tasklet stack overflow (${detail})`);
+      case E.NOMEM: return new RangeError(`${what}: out of memory (${detail})`);
+      case E.CRASHED: return new Error(`${what}: ${detail}`);
+      default:
+        if (rc <= -1000) {
+          this.M._sl_js_errval(this.ptr);
+          const err = new Error(`${what}: C tasklet error ${rc} (${detail})`);
+          err.code = rc;
+          err.value = this.outValue();
+          return err;
+        }
+        return new StateError(`${what}: ${detail}`);
+    }
+  }
+
+  // A thrown JS value travels to C as (SL_EJS, handle).
+  errorCode(err) {
+    if (err instanceof TaskletExit) return [E.KILLED, 0];
+    const ref = this.nextRef++;
+    this.values.set(ref, err);
+    return [E.JS, ref];
+  }
+
+  // ---- calls that may switch ----
+  // Calls `call` on behalf of the current JS-driven tasklet and returns a
+  // promise of finish(rc) for it.
+  op(what, call, finish = () => undefined) {
+    this.check();
+    const caller = this.current();
+    if (caller.k_pending) {
+      return Promise.reject(new StateError(`${what}: ${caller.name} already waits on an operation; await each call before the next`));
+    }
+    const rc = this.guard(call);
+    if (rc === E.PENDING) {
+      const p = new Promise((resolve, reject) => { caller.k_pending = { resolve, reject, what, finish }; });
+      this.dispatch();
+      return p;
+    }
+    if (rc < 0) return Promise.reject(this.error(rc, what));
+    try {
+      return Promise.resolve(finish(rc));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  // Run a core call; a trap inside a C tasklet kills that tasklet.
+  guard(call) {
+    try {
+      return call();
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError || e instanceof RangeError)) throw e;
+      this.M.stackRestore(this.stackBase);
+      const code = e instanceof RangeError ? E.STACK : E.CRASHED;
+      if (!this.x.sl_js_recover(this.ptr, code)) {
+        this.broken = e;
+        throw new StateError('stackless-wasm: internal trap outside any C tasklet', { cause: e });
+      }
+      // whoever is current now (the caller or another JS-driven tasklet)
+      // gets settled by dispatch(), the dead tasklet's error included
+      return E.PENDING;
+    }
+  }
+
+  // The current JS-driven tasklet goes on: settle its pending operation,
+  // or start its function.
+  dispatch() {
+    const p = this.currentPtr();
+    const t = this.view(p);
+    if (t.k_pending) {
+      const { resolve, reject, what, finish } = t.k_pending;
+      t.k_pending = null;
+      const rc = this.M._sl_js_complete(p);
+      if (rc < 0) reject(this.error(rc, what));
+      else {
+        try { resolve(finish(rc)); } catch (e) { reject(e); }
+      }
+      return;
+    }
+    if (t.isJS && !t.k_started) {
+      t.k_started = true;
+      const rc = this.M._sl_js_complete(p); // an error thrown before it started
+      if (rc < 0) {
+        const err = this.error(rc, 'start');
+        queueMicrotask(() => this.end(t, err, true));
+        return;
+      }
+      const { fn, args } = t.k_call;
+      queueMicrotask(() => {
+        let result;
+        try {
+          result = Promise.resolve(fn(...args));
+        } catch (e) {
+          result = Promise.reject(e);
+        }
+        result.then(() => this.end(t, null, false), (e) => this.end(t, e, true));
+      });
+      return;
+    }
+    // Main current without a pending call: nothing to settle.
+  }
+
+  // A JS tasklet's function has finished.
+  end(t, err, failed) {
+    if (this.destroyed) return;
+    const p = t.ptr;
+    if (this.currentPtr() !== p) {
+      this.broken = new StateError(`tasklet ${t.name} finished while not current`);
+      return;
+    }
+    let code = 0, ref = 0;
+    if (failed) [code, ref] = this.errorCode(err);
+    this.tasklets.delete(p); // no longer kept alive by the runtime
+    this.release.register(t, p);
+    this.guard(() => this.M._sl_js_end(p, code, ref, 0));
+    this.dispatch();
+  }
+
+  onSwitch(prev, next) {
+    if (!this.scheduleCb) return;
+    try { this.scheduleCb(this.view(prev), this.view(next)); } catch (e) {
+      console.error('Error in scheduling callback', e);
+    }
+  }
+
+  onChannel(ch, t, sending, willblock) {
+    if (!this.channelCb) return;
+    try { this.channelCb(this.channels.get(ch) ?? null, this.view(t), !!sending, !!willblock); } catch (e) {
+      console.error('Error in channel callback', e);
+    }
+  }
+}
+
+function kernel(rt) {
+  const k = kernels.get(rt);
+  if (!k) throw new TypeError('not a stackless-wasm runtime');
+  k.check();
+  return k;
+}
+
+function checkFunction(fn, what) {
+  if (typeof fn !== 'function') throw new TypeError(`${what}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+}
+
+function checkOptions(opts, what) {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${what}: options must be an object`);
+  return opts;
+}
+
+export class Runtime {
+  constructor(M) {
+    if (!M || typeof M._sl_runtime_new !== 'function') throw new TypeError('use createRuntime() to make a runtime');
+    const k = new Kernel(this, M);
+    kernels.set(this, k);
+    const main = new Tasklet(k, M._sl_main(k.ptr), null);
+    main.k_started = true;
+    k.mainTasklet = main;
+    k.tasklets.set(main.ptr, main);
+  }
+
+  get main() { return kernel(this).mainTasklet; }
+  get current() { return kernel(this).current(); }
+  get runcount() { const k = kernel(this); return k.M._sl_runcount(k.ptr); }
+  get stats() {
+    const k = kernel(this);
+    const s = k.layout.stats + k.ptr;
+    return {
+      tasklets: k.u32(s), runnable: k.u32(s + 4), blocked: k.u32(s + 8),
+      switches: k.f64(s + 16), channelOps: k.f64(s + 24),
+    };
+  }
+  get cTasklets() {
+    const k = kernel(this);
+    const n = k.M._sl_registered_count();
+    const names = [];
+    for (let i = 0; i < n; i++) names.push(k.str(k.M._sl_registered_name(i)));
+    return names;
+  }
+
+  tasklet(fn) {
+    const k = kernel(this);
+    if (fn !== undefined && fn !== null) checkFunction(fn, 'tasklet');
+    const p = k.M._sl_js_tasklet_new(k.ptr);
+    if (!p) throw new RangeError('tasklet: out of memory');
+    const t = new Tasklet(k, p, fn ?? null);
+    k.release.register(t, p, t);
+    return t;
+  }
+
+  spawn(fn, ...args) {
+    checkFunction(fn, 'spawn');
+    return this.tasklet(fn).setup(...args);
+  }
+
+  spawnC(name, ...args) {
+    const k = kernel(this);
+    if (typeof name !== 'string') throw new TypeError('spawnC: the name must be a string');
+    if (!this.cTasklets.includes(name)) throw new RangeError(`spawnC: no C tasklet named '${name}' (have: ${this.cTasklets.join(', ')})`);
+    const vals = args.map((a, i) => {
+      if (a instanceof Channel) return BigInt(a.k_ptr());
+      if (typeof a === 'bigint') {
+        if (a < I64_MIN || a > I64_MAX) throw new RangeError(`spawnC: argument ${i} does not fit in 64 bits`);
+        return a;
+      }
+      if (typeof a === 'number' && Number.isInteger(a)) return BigInt(a);
+      throw new TypeError(`spawnC: argument ${i} must be an integer, a BigInt or a Channel`);
+    });
+    const M = k.M;
+    const nameBytes = new TextEncoder().encode(name + '\0');
+    const mem = M._malloc(nameBytes.length + 8 * vals.length + 8);
+    if (!mem) throw new RangeError('spawnC: out of memory');
+    try {
+      const argp = (mem + 7) & ~7;
+      vals.forEach((v, i) => { M.HEAP32[(argp >> 2) + 2 * i] = Number(BigInt.asIntN(32, v)); M.HEAP32[(argp >> 2) + 2 * i + 1] = Number(BigInt.asIntN(32, v >> 32n)); });
+      const namep = argp + 8 * vals.length;
+      M.HEAPU8.set(nameBytes, namep);
+      const p = M._sl_js_spawn_c(k.ptr, namep, argp, vals.length);
+      if (!p) throw new RangeError(`spawnC: ${k.detail()}`);
+      const t = new Tasklet(k, p, null);
+      k.release.register(t, p, t);
+      return t;
+    } finally {
+      M._free(mem);
+    }
+  }
+
+  channel(opts) {
+    const k = kernel(this);
+    const o = checkOptions(opts, 'channel');
+    if (o.capacity !== undefined && o.capacity !== 0) throw new RangeError('channel: buffered channels are not supported yet');
+    const p = k.M._sl_channel_new(k.ptr);
+    if (!p) throw new RangeError('channel: out of memory');
+    const ch = new Channel(k, p);
+    k.channels.set(p, ch);
+    return ch;
+  }
+
+  run(opts) {
+    const k = kernel(this);
+    const o = checkOptions(opts, 'run');
+    let ticks = 0;
+    if (o.ticks !== undefined) {
+      if (typeof o.ticks !== 'number' || !Number.isInteger(o.ticks)) return Promise.reject(new TypeError('run: ticks must be an integer'));
+      if (o.ticks < 1) return Promise.reject(new RangeError('run: ticks must be >= 1'));
+      ticks = o.ticks;
+    }
+    return k.op('run', () => k.M._sl_js_run(k.ptr, ticks), () => {
+      k.M._sl_runcount(k.ptr);
+      return ticks ? Math.max(0, k.M._sl_runcount(k.ptr) - 1) : undefined;
+    });
+  }
+
+  schedule(v) { return this.#schedule(v, 0, arguments.length); }
+  scheduleRemove(v) { return this.#schedule(v, 1, arguments.length); }
+  #schedule(v, remove, n) {
+    const k = kernel(this);
+    const me = k.current();
+    const value = n ? v : me;
+    return k.op(remove ? 'scheduleRemove' : 'schedule', () => k.M._sl_js_schedule(k.ptr, remove), () => value);
+  }
+
+  setScheduleCallback(fn) {
+    const k = kernel(this);
+    if (fn !== null && fn !== undefined) checkFunction(fn, 'setScheduleCallback');
+    const prev = k.scheduleCb;
+    k.scheduleCb = fn ?? null;
+    k.M._sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
+    return prev;
+  }
+
+  setChannelCallback(fn) {
+    const k = kernel(this);
+    if (fn !== null && fn !== undefined) checkFunction(fn, 'setChannelCallback');
+    const prev = k.channelCb;
+    k.channelCb = fn ?? null;
+    k.M._sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
+    return prev;
+  }
+
+  /** A line per tasklet: id, name, state and the channel it waits on. */
+  dump() {
+    const k = kernel(this);
+    const n = k.M._sl_dump(k.ptr, 0, 0);
+    const buf = k.M._malloc(n + 1);
+    k.M._sl_dump(k.ptr, buf, n + 1);
+    const text = k.str(buf);
+    k.M._free(buf);
+    return text.split('\n').filter(Boolean).map((line) => {
+      const [id, , ...rest] = line.split(' ');
+      const t = [...k.tasklets.values()].find((x) => x.id === Number(id));
+      return [id, t ? t.name : line.split(' ')[1], ...rest].join(' ');
+    }).join('\n');
+  }
+
+  destroy() {
+    const k = kernels.get(this);
+    if (!k || k.destroyed) return;
+    k.destroyed = true;
+    for (const t of k.tasklets.values()) {
+      if (t.k_pending) t.k_pending.reject(new StateError('the runtime was destroyed'));
+      t.k_pending = null;
+    }
+    k.tasklets.clear();
+    k.channels.clear();
+    k.values.clear();
+    k.M.slOnSwitch = k.M.slOnChannel = null;
+  }
+}
+
+// ---- tasklets ------------------------------------------------------------
+
+export class Tasklet {
+  constructor(k, p, fn) {
+    this.k = k;
+    this.ptr = p;
+    this.id = k.u32(p + k.layout.tid);
+    this.isJS = !!k.M._sl_js_is_js(p);
+    this.k_fn = fn;
+    this.k_call = null;
+    this.k_pending = null;
+    this.k_started = false;
+    this.k_name = null;
+    if (this.isJS || k.M._sl_tasklet_is_main(p)) k.tasklets.set(p, this);
+  }
+
+  // The C record, if this handle is still valid.
+  k_ptr() {
+    this.k.check();
+    if (this.k.u32(this.ptr + this.k.layout.tid) !== this.id) throw new StateError(`tasklet ${this.id} no longer exists`);
+    return this.ptr;
+  }
+
+  get name() {
+    if (this.k_name !== null) return this.k_name;
+    if (this.k_fn && this.k_fn.name) return this.k_fn.name;
+    if (!this.isJS && !this.k.destroyed) {
+      const c = this.k.str(this.k.M._sl_tasklet_name(this.ptr));
+      if (c) return c;
+    }
+    return `tasklet-${this.id}`;
+  }
+  set name(v) {
+    if (typeof v !== 'string') throw new TypeError('name must be a string');
+    this.k_name = v;
+  }
+
+  #q(f) { return !!this.k.M[f](this.k_ptr()); }
+  get alive() { return this.#q('_sl_tasklet_alive'); }
+  get blocked() { return this.#q('_sl_tasklet_blocked'); }
+  get scheduled() { return this.#q('_sl_tasklet_scheduled'); }
+  get paused() { return this.#q('_sl_tasklet_paused'); }
+  get isMain() { return this.#q('_sl_tasklet_is_main'); }
+  get isCurrent() { return this.#q('_sl_tasklet_is_current'); }
+
+  #sync(what, rc) {
+    if (rc < 0) throw this.k.error(rc, what);
+    return this;
+  }
+
+  bind(fn) {
+    const p = this.k_ptr();
+    if (fn !== null && fn !== undefined) checkFunction(fn, 'bind');
+    if (!this.isJS) throw new StateError('bind: a C tasklet cannot be bound to a JS function');
+    this.#sync('bind', this.k.M._sl_js_bind(p, fn ? 1 : 0));
+    this.k_fn = fn ?? null;
+    return this;
+  }
+
+  setup(...args) {
+    const p = this.k_ptr();
+    if (!this.isJS) throw new StateError('setup: use rt.spawnC for C tasklets');
+    if (!this.k_fn) throw new StateError('setup: the tasklet was not bound to a function');
+    this.#sync('setup', this.k.M._sl_tasklet_setup(p, 0));
+    this.k_call = { fn: this.k_fn, args };
+    this.k_started = false;
+    this.k.tasklets.set(p, this); // kept while alive
+    return this;
+  }
+
+  insert() { return this.#sync('insert', this.k.M._sl_tasklet_insert(this.k_ptr())); }
+  remove() { return this.#sync('remove', this.k.M._sl_tasklet_remove(this.k_ptr())); }
+
+  run() {
+    const k = this.k;
+    let p;
+    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    return k.op('run', () => k.M._sl_tasklet_run(p));
+  }
+
+  switch() {
+    const k = this.k;
+    let p;
+    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    return k.op('switch', () => k.M._sl_tasklet_switch(p));
+  }
+
+  kill(opts) {
+    let o;
+    try { o = checkOptions(opts, 'kill'); } catch (e) { return Promise.reject(e); }
+    return this.#throw(E.KILLED, 0, !!o.pending, 'kill', null);
+  }
+
+  throw(err, opts) {
+    let o;
+    try { o = checkOptions(opts, 'throw'); } catch (e) { return Promise.reject(e); }
+    if (err instanceof TaskletExit) return this.#throw(E.KILLED, 0, !!o.pending, 'throw', err);
+    return this.#throw(E.JS, 0, !!o.pending, 'throw', err);
+  }
+
+  #throw(code, ref, pending, what, err) {
+    const k = this.k;
+    let p;
+    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    if (code === E.JS) {
+      ref = k.nextRef++;
+      k.values.set(ref, err);
+    }
+    if (p === k.currentPtr()) {
+      // raised at once in the caller
+      k.values.delete(ref);
+      return Promise.reject(code === E.KILLED ? (err ?? new TaskletExit()) : err);
+    }
+    return k.op(what, () => k.M._sl_js_throw(p, code, ref, 0, pending ? 1 : 0));
+  }
+
+  toString() { return `Tasklet(${this.id} ${this.name})`; }
+}
+
+// ---- channels --------------------------------------------------------------
+
+export class Channel {
+  constructor(k, p) {
+    this.k = k;
+    this.ptr = p;
+    this.id = k.u32(p + k.layout.cid);
+  }
+
+  k_ptr() {
+    this.k.check();
+    return this.ptr;
+  }
+
+  send(v) {
+    const k = this.k;
+    let p;
+    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    const [lo, hi, ref] = k.encode(v);
+    return k.op('send', () => k.M._sl_js_send(p, lo, hi, ref), () => undefined).catch((e) => {
+      if (ref && k.values.get(ref) === v) k.values.delete(ref);
+      throw e;
+    });
+  }
+
+  receive() {
+    const k = this.k;
+    let p;
+    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    return k.op('receive', () => k.M._sl_js_receive(p), () => k.decode(k.outValue(), k.outVref()));
+  }
+
+  sendException(err) {
+    const k = this.k;
+    let p;
+    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    const [code, ref] = k.errorCode(err);
+    return k.op('sendException', () => k.M._sl_js_send_exception(p, code, ref, 0));
+  }
+
+  async sendSequence(iterable) {
+    if (iterable === null || iterable === undefined || typeof iterable[Symbol.iterator] !== 'function') {
+      throw new TypeError('sendSequence: expected an iterable');
+    }
+    let n = 0;
+    for (const v of iterable) {
+      await this.send(v);
+      n++;
+    }
+    return n;
+  }
+
+  get balance() { return this.k.M._sl_channel_balance(this.k_ptr()); }
+  get preference() { return this.k.M._sl_channel_preference(this.k_ptr()); }
+  set preference(v) {
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError('preference must be an integer');
+    if (v < -1 || v > 1) throw new RangeError(`preference must be -1, 0 or 1 (got ${v})`);
+    this.k.M._sl_channel_set_preference(this.k_ptr(), v);
+  }
+  get scheduleAll() { return !!this.k.M._sl_channel_schedule_all(this.k_ptr()); }
+  set scheduleAll(v) {
+    if (typeof v !== 'boolean') throw new TypeError('scheduleAll must be a boolean');
+    this.k.M._sl_channel_set_schedule_all(this.k_ptr(), v ? 1 : 0);
+  }
+  close() { this.k.M._sl_channel_close(this.k_ptr()); }
+  open() { this.k.M._sl_channel_open(this.k_ptr()); }
+  get closing() { return !!this.k.M._sl_channel_closing(this.k_ptr()); }
+  get closed() { return !!this.k.M._sl_channel_closed(this.k_ptr()); }
+  get queue() { return this.k.view(this.k.M._sl_channel_queue(this.k_ptr())); }
+
+  async *[Symbol.asyncIterator]() {
+    while (!(this.closing && this.balance <= 0)) {
+      yield await this.receive();
+    }
+  }
+
+  toString() { return `Channel(${this.id})`; }
+}
