@@ -30,6 +30,7 @@ sl_channel *sl_channel_new(sl_runtime *rt) {
 int sl_channel_free(sl_channel *ch) {
     if (!ch) return SL_EINVAL;
     sl_runtime *rt = ch->rt;
+    if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (ch->balance)
         return sl__fail(rt, SL_EBUSY,
                         "channel %u still has %d blocked tasklets", ch->id,
@@ -113,7 +114,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
             partner->vref = vref;
             if (code) {
                 partner->bomb = code;
-                partner->bomb_val = value;
+                partner->errval = value;
             }
         } else {
             if (partner->send_code) {
@@ -140,7 +141,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
             c->done_val = ev;
         }
         if (rc) return rc;
-        if (result) rt->errval = ev;
+        if (result) c->errval = ev;
         return result;
     }
 

@@ -110,9 +110,9 @@ int sl_runcount(sl_runtime *rt) {
     return rt ? (int)rt->stats.runnable : SL_EINVAL;
 }
 const sl_stats *sl_stats_get(sl_runtime *rt) { return rt ? &rt->stats : NULL; }
-int64_t sl_errval(sl_runtime *rt) { return rt ? rt->errval : 0; }
+int64_t sl_errval(sl_runtime *rt) { return rt ? rt->current->errval : 0; }
 void sl_set_errval(sl_runtime *rt, int64_t value) {
-    if (rt) rt->errval = value;
+    if (rt) rt->current->errval = value;
 }
 
 sl_schedule_cb sl_set_schedule_callback(sl_runtime *rt, sl_schedule_cb cb,
@@ -156,8 +156,8 @@ int sl__check_caller(sl_runtime *rt) {
 int sl__deliver(sl_runtime *rt, sl_tasklet *t) {
     int code = t->bomb;
     if (!code) return 0;
-    t->bomb = 0;
-    rt->errval = t->bomb_val;
+    t->bomb = 0; /* t->errval now holds the error's value */
+    (void)rt;
     return code;
 }
 
@@ -282,7 +282,7 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
         if (w->in_wd) sl__wd_pop_to(rt, w);
         if (w->where == SL_IN_CHAN) sl__chan_unlink(w);
         w->bomb = rc;
-        w->bomb_val = ev;
+        w->errval = ev;
         if (w->where == SL_NOWHERE) sl__rq_append(rt, w);
         sl__fail(rt, rc, "tasklet %u '%s' died: %s", t->id,
                  t->name ? t->name : "", sl_strerror(rc));
@@ -295,7 +295,7 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
         int sending = w->dir > 0;
         sl__chan_unlink(w);
         w->bomb = SL_EDEADLOCK;
-        w->bomb_val = 0;
+        w->errval = 0;
         deadlock(rt, sending ? "Deadlock: the main tasklet is sending "
                                "without a receiver available."
                              : "Deadlock: the main tasklet is receiving "
@@ -312,7 +312,7 @@ __attribute__((noinline)) void sl__tasklet_body(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     int rc = sl__deliver(rt, t);
     if (rc == 0) rc = t->fn(t->arg);
-    sl__switch_to(rt, sl__tasklet_end(rt, t, rc, rt->errval));
+    sl__switch_to(rt, sl__tasklet_end(rt, t, rc, t->errval));
 }
 
 /* The backend lost t's stack (it overflowed its save area, or trapped)

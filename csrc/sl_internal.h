@@ -71,7 +71,8 @@ struct sl_tasklet {
     const char *name;             /* user label, not owned */
     void *userdata;
     int64_t tempval;              /* value slot (Stackless tempval) */
-    int64_t bomb_val;             /* value of the pending error */
+    int64_t errval;               /* value of the pending error (bomb),
+                                     then of the last error returned */
     int32_t bomb;                 /* pending error raised when resumed */
     int32_t send_code;            /* blocked sender: error to deliver */
     int32_t done_code;            /* JS-driven: result decided before it
@@ -118,7 +119,6 @@ struct sl_runtime {
     void *sched_ud;
     sl_channel_cb chan_cb;
     void *chan_ud;
-    int64_t errval;               /* value of an error being returned */
     uint32_t send_vref;           /* JS value handle for the next send */
     uint32_t next_tid, next_cid;
     uint8_t in_sched_cb, in_chan_cb;
@@ -176,6 +176,9 @@ SL_HIDDEN void slb_run_c(sl_runtime *rt);
 
 /* Runtime whose C tasklet is executing (NULL: a main or JS tasklet). */
 SL_HIDDEN extern sl_runtime *sl__active;
+
+/* Mutations from a C tasklet of another runtime are refused. */
+#define SL_FOREIGN(rt) (sl__active && sl__active != (rt))
 
 #define SL_CHECK_T(t)                                                         \
     do {                                                                      \

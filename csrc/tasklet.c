@@ -73,6 +73,7 @@ int sl_tasklet_detach(sl_tasklet *t) {
 
 int sl_tasklet_free(sl_tasklet *t) {
     SL_CHECK_T(t);
+    if (SL_FOREIGN(t->rt)) return SL_EFOREIGN;
     if (t->is_main)
         return sl__fail(t->rt, SL_ESTATE, "the main tasklet cannot be freed");
     if (t == t->rt->current)
@@ -85,6 +86,7 @@ int sl_tasklet_free(sl_tasklet *t) {
 int sl_tasklet_bind(sl_tasklet *t, sl_func fn) {
     SL_CHECK_T(t);
     sl_runtime *rt = t->rt;
+    if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (t == rt->current)
         return sl__fail(rt, SL_ECURRENT, "can't (re)bind the current tasklet");
     if (t->is_main)
@@ -99,6 +101,7 @@ int sl_tasklet_bind(sl_tasklet *t, sl_func fn) {
 int sl_tasklet_setup(sl_tasklet *t, void *arg) {
     SL_CHECK_T(t);
     sl_runtime *rt = t->rt;
+    if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (!t->fn)
         return sl__fail(rt, SL_EUNBOUND,
                         "the tasklet was not bound to a function");
@@ -126,6 +129,7 @@ static int runnable_check(sl_tasklet *t) {
 
 int sl_tasklet_insert(sl_tasklet *t) {
     SL_CHECK_T(t);
+    if (SL_FOREIGN(t->rt)) return SL_EFOREIGN;
     int rc = runnable_check(t);
     if (rc) return rc;
     if (t->where == SL_NOWHERE) sl__rq_append(t->rt, t);
@@ -135,6 +139,7 @@ int sl_tasklet_insert(sl_tasklet *t) {
 int sl_tasklet_remove(sl_tasklet *t) {
     SL_CHECK_T(t);
     sl_runtime *rt = t->rt;
+    if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (t->where == SL_IN_CHAN)
         return sl__fail(rt, SL_EBLOCKED, "You cannot remove a blocked tasklet");
     if (t == rt->current)
@@ -166,7 +171,7 @@ int sl_tasklet_throw(sl_tasklet *t, int code, int64_t value, int pending) {
     if (code >= 0)
         return sl__fail(rt, SL_EINVAL, "throw: the code must be negative");
     if (t == rt->current) {
-        rt->errval = value;
+        t->errval = value;
         return code;
     }
     if (!t->alive) {
@@ -175,13 +180,13 @@ int sl_tasklet_throw(sl_tasklet *t, int code, int64_t value, int pending) {
     }
     int rc = pending ? 0 : sl__check_caller(rt);
     if (rc) return rc;
-    if (sl__active && sl__active != rt)
+    if (SL_FOREIGN(rt))
         return sl__fail(rt, SL_EFOREIGN,
                         "called from a tasklet of another runtime");
     if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
     if (t->in_wd) sl__wd_pop_to(rt, t);
     t->bomb = code;
-    t->bomb_val = value;
+    t->errval = value;
     if (t->where == SL_NOWHERE) sl__rq_append(rt, t);
     if (pending) return 0;
     return sl__switch_to(rt, t);

@@ -95,7 +95,7 @@ EXPORT int sl_js_throw(sl_tasklet *t, int code, int32_t lo, int32_t hi,
 }
 
 /* The value of the error last returned to the caller. */
-EXPORT void sl_js_errval(sl_runtime *rt) { out.value = rt->errval; }
+EXPORT void sl_js_errval(sl_runtime *rt) { out.value = rt->current->errval; }
 
 /* t (JS-driven) is current again: finish the operation it was suspended
    in. Returns its result code; a value goes to `out`. */
@@ -110,7 +110,7 @@ EXPORT int sl_js_complete(sl_tasklet *t) {
     case SL_OP_RECV:
         if (!rc && t->done_code) {
             rc = t->done_code;
-            rt->errval = t->done_val;
+            t->errval = t->done_val;
         }
         out.value = t->tempval;
         out.vref = t->vref;

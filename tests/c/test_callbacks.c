@@ -151,6 +151,28 @@ static void test_schedule_cb_blocking_and_kill(void)
     test_runtime_free(rt);
 }
 
+static int body_fail(void *arg)
+{
+    TRACE("%s", (const char *)arg);
+    sl_set_errval(rt, 1);
+    return SL_EUSER - 1;
+}
+
+/* A tasklet dying of an error: (dying, main), then main gets the error. */
+static void test_schedule_cb_dying_with_error(void)
+{
+    rt = test_runtime_new();
+    sl_tasklet_set_name(sl_main(rt), "m");
+    sl_set_schedule_callback(rt, sched_cb, NULL);
+    spawn_named(body_fail, "e", "e");
+    spawn_named(body_trace, "x", "x");
+    CHECK_EQ_INT(sl_run(rt, 0), SL_EUSER - 1);
+    TRACE("E");
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    CHECK_TRACE("m>e e e>m E m>x x x>m");
+    test_runtime_free(rt);
+}
+
 /* Operations that complete without switching call nothing. */
 static void test_schedule_cb_not_on_noop(void)
 {
@@ -428,6 +450,7 @@ int main(void)
     RUN_TEST(test_schedule_cb_basic);
     RUN_TEST(test_schedule_cb_pypy);
     RUN_TEST(test_schedule_cb_blocking_and_kill);
+    RUN_TEST(test_schedule_cb_dying_with_error);
     RUN_TEST(test_schedule_cb_not_on_noop);
     RUN_TEST(test_schedule_cb_recursive_calls);
     RUN_TEST(test_channel_cb_pypy);
