@@ -77,7 +77,12 @@ emcc-check:
 WASM_TESTS := $(addprefix $(BUILD)/wasm/,$(addsuffix .js,$(C_TESTS))) \
               $(BUILD)/wasm/test_deep-O0.js
 
-wasm: emcc-check $(WASM_TESTS)
+wasm: emcc-check $(BUILD)/package.json $(WASM_TESTS)
+
+# emcc's test programs are CommonJS; the project's package.json says ESM.
+$(BUILD)/package.json:
+	@mkdir -p $(BUILD)
+	echo '{ "type": "commonjs" }' > $@
 
 $(BUILD)/wasm/%.js: tests/c/%.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) \
                     wasm-build/library.js
@@ -129,7 +134,7 @@ $(BUILD)/bench/core-wasm.js: bench/core.c $(WASM_SRC) $(CORE_HDR) \
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WARN) -O2 -DNDEBUG -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
 
-bench: emcc-check $(BUILD)/bench/core-wasm.js $(BUILD)/bench/core-native
+bench: emcc-check $(BUILD)/package.json $(BUILD)/bench/core-wasm.js $(BUILD)/bench/core-native
 	$(NODE_RUN) bench/run-core.mjs
 
 clean:

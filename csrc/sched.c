@@ -66,6 +66,9 @@ sl_runtime *sl_runtime_new(const sl_config *cfg) {
     sl_runtime *rt = calloc(1, sizeof *rt);
     if (!rt) return NULL;
     rt->stack_size = cfg && cfg->stack_size ? cfg->stack_size : 0;
+    rt->save_limit = SL_SAVE_LIMIT_MAX;
+    if (cfg && cfg->save_limit && cfg->save_limit < SL_SAVE_LIMIT_MAX)
+        rt->save_limit = cfg->save_limit;
     sl_tasklet *m = &rt->mainlet;
     m->rt = rt;
     m->is_main = 1;
@@ -315,14 +318,17 @@ __attribute__((noinline)) void sl__tasklet_body(sl_tasklet *t) {
     sl__switch_to(rt, sl__tasklet_end(rt, t, rc, t->errval));
 }
 
-/* The backend lost t's stack (it overflowed its save area, or trapped)
-   while t was switching away: t dies of `code`. */
+/* The backend cannot keep t's stack (it outgrew the save limit, or
+   trapped): t dies of `code`, and whoever sl__tasklet_end chooses becomes
+   current without a switch callback. The backend reaps t. */
 void sl__crash(sl_runtime *rt, sl_tasklet *t, int code) {
+    char why[sizeof rt->msg];
+    memcpy(why, rt->msg, sizeof why);
     sl_tasklet *next = sl__tasklet_end(rt, t, code, 0);
+    sl__fail(rt, code, "%s", why); /* keep the backend's explanation */
     rt->head = next;
     rt->current = next;
     sl__active = SL_EXTERNAL(next) ? NULL : rt;
-    sl__reap(rt, t);
 }
 
 /* The backend left t's stack for good: release it. */

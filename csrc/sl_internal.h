@@ -39,6 +39,9 @@
 /* What a suspended JS-driven tasklet was doing, to complete it later. */
 enum { SL_OP_NONE = 0, SL_OP_SEND, SL_OP_RECV, SL_OP_SCHED, SL_OP_RUN };
 
+/* Upper bound of sl_config.save_limit. */
+#define SL_SAVE_LIMIT_MAX (1024u * 1024u)
+
 /* Where a tasklet is linked through next/prev. */
 enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2 };
 
@@ -54,6 +57,7 @@ typedef struct slb_ctx {
     ucontext_t *uc;    /* register context (allocated with the stack) */
     void *stack;       /* mmap'd stack, NULL for main */
     size_t stack_size;
+    size_t save_limit;            /* see sl_config */
     void *asan_fake;   /* ASan fiber bookkeeping */
 #endif
 } slb_ctx;
@@ -123,6 +127,7 @@ struct sl_runtime {
     uint32_t next_tid, next_cid;
     uint8_t in_sched_cb, in_chan_cb;
     size_t stack_size;
+    size_t save_limit;            /* see sl_config */
     sl_stats stats;
     char msg[512];                /* detail of the last error */
     void *backend;                /* backend state */

@@ -108,8 +108,13 @@ typedef struct sl_stats {
 
 /* Runtime configuration; zero fields take defaults. */
 typedef struct sl_config {
-    size_t stack_size; /* native backend: C stack per tasklet (64 KiB);
+    size_t stack_size; /* native backend: C stack per tasklet (256 KiB);
                           wasm: the shared tasklet stack region (256 KiB) */
+    size_t save_limit; /* most bytes a suspending tasklet may keep (wasm:
+                          its stack slice plus Asyncify data; native: the
+                          stack it uses); beyond it the tasklet dies of
+                          SL_ESTACK and the others go on. Default and
+                          maximum 1 MiB. */
 } sl_config;
 
 /* ===================================================================== */

@@ -32,10 +32,12 @@ IMPORT("stop_rewind") void asyncify_stop_rewind(void);
 extern void stackRestore(uintptr_t sp);
 
 #define DEFAULT_STACK (256u * 1024u)
-/* A tasklet whose Asyncify data exceeds SAVE_LIMIT gets SL_ESTACK. The
-   scratch area extends GUARD bytes further, because Asyncify writes first
-   and checks only when the unwind stops. */
-#define SAVE_LIMIT (1024u * 1024u)
+/* A tasklet whose saved state exceeds rt->save_limit (at most
+   SL_SAVE_LIMIT_MAX) dies of SL_ESTACK. The scratch area extends GUARD
+   bytes past SL_SAVE_LIMIT_MAX, because Asyncify writes first and checks
+   only when the unwind stops; an unwind deeper than the wasm call stack
+   can be does not fit in it. */
+#define SAVE_LIMIT SL_SAVE_LIMIT_MAX
 #define GUARD (3u * 1024u * 1024u)
 
 typedef struct adata {
@@ -112,8 +114,14 @@ size_t sl_tasklet_saved_bytes(const sl_tasklet *t) {
 /* Keep the unwound state of t in its own buffer, sized to fit. */
 static int save_state(sl_runtime *rt, sl_tasklet *t) {
     uint32_t adata_len = (uint32_t)(B.scratch->cur - SCRATCH_DATA);
-    if (adata_len > SAVE_LIMIT) return SL_ESTACK;
     uint32_t cstack = (uint32_t)(B.region_top - (uint8_t *)t->ctx.sp);
+    if ((size_t)adata_len + cstack > rt->save_limit) {
+        sl__fail(rt, SL_ESTACK,
+                 "tasklet %u '%s' needs %u bytes to suspend; the limit is %zu",
+                 t->id, t->name ? t->name : "", adata_len + cstack,
+                 rt->save_limit);
+        return SL_ESTACK;
+    }
     uint32_t need = cstack + adata_len;
     if (need > t->ctx.save_cap) {
         uint8_t *p = realloc(t->ctx.save, need);
@@ -160,7 +168,10 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
             asyncify_stop_unwind();
             B.unwinding = 0;
             int rc = save_state(rt, t);
-            if (rc) sl__crash(rt, t, rc);
+            if (rc) {
+                sl__crash(rt, t, rc);
+                sl__reap(rt, t);
+            }
         } else {
             sl__reap(rt, t);
         }

@@ -161,6 +161,24 @@ size_t sl_tasklet_saved_bytes(const sl_tasklet *t) {
 }
 
 void slb_transfer(sl_runtime *rt, sl_tasklet *from, sl_tasklet *to) {
+    if (!from->is_main) {
+        /* the same limit as in wasm, on the stack this tasklet uses */
+        char here;
+        size_t used = (size_t)((char *)from->ctx.stack + from->ctx.stack_size
+                               - &here);
+        if (used > rt->save_limit) {
+            sl__fail(rt, SL_ESTACK,
+                     "tasklet %u '%s' uses %zu bytes of stack to suspend; "
+                     "the limit is %zu", from->id,
+                     from->name ? from->name : "", used, rt->save_limit);
+            sl__crash(rt, from, SL_ESTACK);
+            to = rt->current;
+            rt->zombie = from;
+            before_switch(rt, from, to);
+            setcontext(to->ctx.uc);
+            abort();
+        }
+    }
     before_switch(rt, from, to);
     swapcontext(from->ctx.uc, to->ctx.uc);
     after_switch(rt, from);

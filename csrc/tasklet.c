@@ -21,12 +21,15 @@ static sl_tasklet *tasklet_alloc(sl_runtime *rt, sl_func fn) {
 }
 
 sl_tasklet *sl_tasklet_new(sl_runtime *rt, sl_func fn) {
-    return rt ? tasklet_alloc(rt, fn) : NULL;
+    if (!rt) return NULL;
+    sl_tasklet *t = tasklet_alloc(rt, fn);
+    if (!t) sl__fail(rt, SL_ENOMEM, "out of memory for a new tasklet");
+    return t;
 }
 
 sl_tasklet *sl_spawn(sl_runtime *rt, sl_func fn, void *arg) {
     if (!rt || !fn) return NULL;
-    sl_tasklet *t = tasklet_alloc(rt, fn);
+    sl_tasklet *t = sl_tasklet_new(rt, fn);
     if (!t) return NULL;
     if (sl_tasklet_setup(t, arg) < 0) {
         sl__tasklet_destroy(t);
@@ -107,7 +110,7 @@ int sl_tasklet_setup(sl_tasklet *t, void *arg) {
                         "the tasklet was not bound to a function");
     if (t->alive) return sl__fail(rt, SL_EALIVE, "tasklet is alive");
     int rc = slb_prepare(rt, t);
-    if (rc < 0) return sl__fail(rt, rc, "setup: no memory for a stack");
+    if (rc < 0) return sl__fail(rt, rc, "setup: out of memory for a stack");
     t->arg = arg;
     t->alive = 1;
     t->ended_with_error = 0;

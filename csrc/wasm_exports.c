@@ -148,6 +148,7 @@ EXPORT int sl_js_recover(sl_runtime *rt, int code) {
     if (SL_EXTERNAL(t)) return 0;
     sl__fail(rt, code, "tasklet %u '%s' crashed", t->id, t->name ? t->name : "");
     sl__crash(rt, t, code);
+    sl__reap(rt, t);
     slb_run_c(rt);
     return 1;
 }

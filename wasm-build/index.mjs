@@ -109,7 +109,13 @@ class Kernel {
     while (h[end]) end++;
     return new TextDecoder().decode(h.subarray(addr, end));
   }
-  outValue() { return BigInt.asIntN(64, BigInt(this.u32(this.out)) | (BigInt(this.u32(this.out + 4)) << 32n)); }
+  // The 64-bit result as a Number when it is exactly representable (the
+  // common case, without BigInt arithmetic), else as a BigInt.
+  outValue() {
+    const lo = this.u32(this.out), hi = this.i32(this.out + 4);
+    if (hi >= -0x200000 && hi < 0x200000) return hi * 4294967296 + lo;
+    return BigInt.asIntN(64, BigInt(lo) | (BigInt(hi) << 32n));
+  }
   outVref() { return this.u32(this.out + 8); }
   detail() { return this.str(this.M._sl_error_detail(this.ptr)); }
 
@@ -156,12 +162,13 @@ class Kernel {
       this.values.delete(ref);
       return v;
     }
-    const hi = Number(BigInt.asIntN(32, value >> 32n));
-    if ((hi >>> 16) === (TAG_HI >>> 16)) {
+    if (typeof value === 'number') return value;
+    // an object handle forwarded by a C tasklet
+    if (Number(BigInt.asUintN(32, value >> 32n)) >>> 16 === TAG_HI >>> 16) {
       const id = Number(value & 0xffffffffn);
       if (this.values.has(id)) return this.values.get(id);
     }
-    return value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value;
+    return value;
   }
 
   // ---- errors ----
@@ -173,7 +180,7 @@ class Kernel {
       case E.CLOSED: return new ChannelClosedError(`${what}: ${detail}`);
       case E.JS: {
         this.M._sl_js_errval(this.ptr);
-        const ref = Number(this.outValue() & 0xffffffffn);
+        const ref = this.u32(this.out);
         const v = this.values.get(ref);
         this.values.delete(ref);
         return v;

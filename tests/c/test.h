@@ -46,14 +46,14 @@ TEST_UNUSED static int test_failed_tests;    /* tests with a failed check */
 TEST_UNUSED static int test_cur_failures;    /* failed checks, this test */
 TEST_UNUSED static const char *test_cur_name = "";
 
-TEST_UNUSED static void test_fail_header(const char *file, int line)
+static inline void test_fail_header(const char *file, int line)
 {
     test_failures++;
     test_cur_failures++;
     printf("# FAIL %s:%d [%s]: ", file, line, test_cur_name);
 }
 
-TEST_UNUSED static int test_check(const char *file, int line, int ok,
+static inline int test_check(const char *file, int line, int ok,
                                   const char *expr)
 {
     if (!ok) {
@@ -64,7 +64,7 @@ TEST_UNUSED static int test_check(const char *file, int line, int ok,
     return ok;
 }
 
-TEST_UNUSED static int test_check_int(const char *file, int line,
+static inline int test_check_int(const char *file, int line,
                                       const char *expr, long long actual,
                                       long long expected)
 {
@@ -77,7 +77,7 @@ TEST_UNUSED static int test_check_int(const char *file, int line,
     return 1;
 }
 
-TEST_UNUSED static int test_check_str(const char *file, int line,
+static inline int test_check_str(const char *file, int line,
                                       const char *expr, const char *actual,
                                       const char *expected)
 {
@@ -95,7 +95,7 @@ TEST_UNUSED static int test_check_str(const char *file, int line,
     return ok;
 }
 
-TEST_UNUSED static int test_check_ptr(const char *file, int line,
+static inline int test_check_ptr(const char *file, int line,
                                       const char *expr, const void *actual,
                                       const void *expected)
 {
@@ -133,7 +133,7 @@ TEST_UNUSED static char test_trace_buf[TEST_TRACE_SIZE];
 TEST_UNUSED static size_t test_trace_len;
 TEST_UNUSED static int test_trace_overflow;
 
-TEST_UNUSED static void trace_reset(void)
+static inline void trace_reset(void)
 {
     test_trace_len = 0;
     test_trace_buf[0] = '\0';
@@ -141,7 +141,7 @@ TEST_UNUSED static void trace_reset(void)
 }
 
 /* Append one event; events are separated by a single space. */
-__attribute__((format(printf, 1, 2))) TEST_UNUSED static void
+__attribute__((format(printf, 1, 2))) static inline void
 trace_add(const char *fmt, ...)
 {
     char ev[256];
@@ -162,9 +162,9 @@ trace_add(const char *fmt, ...)
     test_trace_len += (size_t)n;
 }
 
-TEST_UNUSED static const char *trace_get(void) { return test_trace_buf; }
+static inline const char *trace_get(void) { return test_trace_buf; }
 
-TEST_UNUSED static int test_check_trace(const char *file, int line,
+static inline int test_check_trace(const char *file, int line,
                                         const char *expected)
 {
     int ok = !test_trace_overflow && strcmp(test_trace_buf, expected) == 0;
@@ -189,7 +189,7 @@ TEST_UNUSED static int test_check_trace(const char *file, int line,
 
 /* A fresh runtime; exits the program if none can be made (nothing else
    could be tested). */
-TEST_UNUSED static sl_runtime *test_runtime_new(void)
+static inline sl_runtime *test_runtime_new(void)
 {
     sl_runtime *r = sl_runtime_new(NULL);
     if (r == NULL) {
@@ -202,7 +202,7 @@ TEST_UNUSED static sl_runtime *test_runtime_new(void)
     return r;
 }
 
-TEST_UNUSED static void test_runtime_free(sl_runtime *r)
+static inline void test_runtime_free(sl_runtime *r)
 {
     CHECK_EQ_INT(sl_runtime_free(r), 0);
 }
@@ -211,7 +211,7 @@ TEST_UNUSED static void test_runtime_free(sl_runtime *r)
 /* Runner                                                                  */
 /* ---------------------------------------------------------------------- */
 
-TEST_UNUSED static void test_run(const char *name, void (*fn)(void))
+static inline void test_run(const char *name, void (*fn)(void))
 {
     test_count++;
     test_cur_name = name;
@@ -230,7 +230,7 @@ TEST_UNUSED static void test_run(const char *name, void (*fn)(void))
 #define RUN_TEST(fn) test_run(#fn, fn)
 
 /* Print the final line; the value to return from main(). */
-TEST_UNUSED static int test_summary(void)
+static inline int test_summary(void)
 {
     printf("# tests: %d, failures: %d\n", test_count, test_failures);
     fflush(stdout);

@@ -196,6 +196,56 @@ static void test_kill_paused_immediate(void)
     test_runtime_free(rt);
 }
 
+/* Pending kill into a runnable and into a paused tasklet: both only
+   become runnable; the error surfaces when they next run. */
+static void test_kill_pending_runnable_and_paused(void)
+{
+    rt = test_runtime_new();
+    sl_tasklet *a = sl_tasklet_new(rt, body_sched_return_rc);
+    sl_tasklet *p = sl_tasklet_new(rt, body_pause_return_rc);
+    sl_tasklet_setup(a, NULL);
+    sl_tasklet_setup(p, NULL);
+    CHECK_EQ_INT(sl_schedule(rt, 0, NULL), 0);
+    CHECK_TRACE("a1 p1");
+    CHECK_EQ_INT(sl_tasklet_scheduled(a), 1);
+    CHECK_EQ_INT(sl_tasklet_paused(p), 1);
+    CHECK_EQ_INT(sl_tasklet_kill(p, 1), 0);
+    CHECK_EQ_INT(sl_tasklet_kill(a, 1), 0);
+    TRACE("m");
+    CHECK_EQ_INT(sl_tasklet_paused(p), 0);
+    CHECK_EQ_INT(sl_tasklet_scheduled(p), 1);
+    CHECK_EQ_INT(sl_runcount(rt), 3);
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    /* a was already queued before p was inserted */
+    CHECK_TRACE("a1 p1 m a2:-8 p2:-8:0");
+    CHECK_EQ_INT(sl_tasklet_alive(a), 0);
+    CHECK_EQ_INT(sl_tasklet_alive(p), 0);
+    sl_tasklet_free(a);
+    sl_tasklet_free(p);
+    CHECK_RECOVERS(rt);
+    test_runtime_free(rt);
+}
+
+static int throw_self_rc;
+static int body_throw_self(void *arg)
+{
+    (void)arg;
+    throw_self_rc = sl_tasklet_throw(sl_current(rt), CODE9, 12, 0);
+    TRACE("t:%d:%lld", throw_self_rc, ev(throw_self_rc));
+    return 0;
+}
+
+static void test_throw_self_in_tasklet(void)
+{
+    rt = test_runtime_new();
+    sl_spawn(rt, body_throw_self, NULL);
+    sl_spawn(rt, body_trace, "x");
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    CHECK_TRACE("t:-1009:12 x");
+    CHECK_RECOVERS(rt);
+    test_runtime_free(rt);
+}
+
 static void test_kill_never_started(void)
 {
     rt = test_runtime_new();
@@ -1126,6 +1176,7 @@ int main(void)
     RUN_TEST(test_kill_blocked_pending);
     RUN_TEST(test_kill_runnable_immediate);
     RUN_TEST(test_kill_paused_immediate);
+    RUN_TEST(test_kill_pending_runnable_and_paused);
     RUN_TEST(test_kill_never_started);
     RUN_TEST(test_kill_dead_is_noop);
     RUN_TEST(test_kill_self);
@@ -1138,6 +1189,7 @@ int main(void)
     RUN_TEST(test_throw_paused);
     RUN_TEST(test_throw_never_started);
     RUN_TEST(test_throw_self);
+    RUN_TEST(test_throw_self_in_tasklet);
     RUN_TEST(test_throw_bad_code);
     RUN_TEST(test_throw_unhandled_reaches_thrower);
     RUN_TEST(test_throw_unhandled_pending_reaches_run);

@@ -1,0 +1,62 @@
+// Shared helpers for the JS API tests (not a test file itself: the
+// runner only picks up *.test.mjs).
+import assert from 'node:assert/strict';
+import { createRuntime } from 'stackless-wasm';
+
+/** A fresh runtime for one test; destroyed by the returned cleanup. */
+export async function fresh(t) {
+  const rt = await createRuntime();
+  if (t && typeof t.after === 'function') t.after(() => rt.destroy());
+  return rt;
+}
+
+/**
+ * The runtime still works: two tasklets play ping-pong on a fresh channel
+ * under `rt.run()`, giving the ordered trace of Stackless's default
+ * preference (-1), and main is current and alone afterwards.
+ */
+export async function pingpong(rt) {
+  assert.equal(rt.current, rt.main, 'pingpong must start on main');
+  const log = [];
+  const ch = rt.channel();
+  rt.spawn(async function ping() {
+    for (let i = 0; i < 3; i++) {
+      log.push(`ping${i}`);
+      await ch.send(i);
+    }
+  });
+  rt.spawn(async function pong() {
+    for (let i = 0; i < 3; i++) {
+      const v = await ch.receive();
+      log.push(`pong${v}`);
+    }
+  });
+  await rt.run();
+  assert.deepEqual(log, ['ping0', 'pong0', 'ping1', 'pong1', 'ping2', 'pong2']);
+  assert.equal(ch.balance, 0);
+  assert.equal(rt.current, rt.main);
+  assert.equal(rt.runcount, 1);
+  // main itself takes part too
+  const ch2 = rt.channel();
+  const echo = rt.spawn(async function echoer() {
+    const v = await ch2.receive();
+    await ch2.send(v * 2);
+  });
+  await ch2.send(21);
+  assert.equal(await ch2.receive(), 42);
+  await rt.run();
+  assert.equal(echo.alive, false);
+  assert.equal(rt.runcount, 1);
+}
+
+/** Call fn (sync or async) and expect it to throw or reject with `cls`. */
+export async function fails(fn, cls, message) {
+  await assert.rejects(async () => fn(), cls, message);
+}
+
+/** A label for a Tasklet in traces: its name, or 'main'. */
+export function label(rt, t) {
+  if (t === null || t === undefined) return String(t);
+  if (t.id === rt.main.id) return 'main';
+  return t.name;
+}

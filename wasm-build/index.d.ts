@@ -1,0 +1,114 @@
+// Type declarations for stackless-wasm (hand-written; see API.md).
+
+/** Raised inside a killed tasklet; if uncaught, the tasklet ends silently. */
+export class TaskletExit extends Error {}
+/** A tasklet (main included) would block with nothing else runnable. */
+export class DeadlockError extends Error {}
+/** An operation would block on a closing channel. */
+export class ChannelClosedError extends Error {}
+/** An operation not valid in the current state (or on a destroyed runtime). */
+export class StateError extends Error {}
+
+export interface RuntimeOptions {}
+
+/** A fresh, independent runtime: one wasm instance. */
+export function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
+
+export interface RunOptions {
+  /** Return after at most this many tasklet switches (integer >= 1). */
+  ticks?: number;
+}
+
+export interface Stats {
+  tasklets: number;
+  runnable: number;
+  blocked: number;
+  switches: number;
+  channelOps: number;
+}
+
+export interface ChannelOptions {
+  /** Only 0 (rendezvous) is supported. */
+  capacity?: number;
+}
+
+export type TaskletFunction<A extends unknown[] = any[]> = (...args: A) => unknown | Promise<unknown>;
+export type ScheduleCallback = (prev: Tasklet | null, next: Tasklet | null) => void;
+export type ChannelCallback = (channel: Channel | null, tasklet: Tasklet | null, sending: boolean, willblock: boolean) => void;
+
+export class Runtime {
+  private constructor();
+  /** The tasklet that runs code outside any tasklet. */
+  readonly main: Tasklet;
+  readonly current: Tasklet;
+  /** Length of the run queue, the current tasklet included while queued. */
+  readonly runcount: number;
+  readonly stats: Stats;
+  /** Names of the C tasklets compiled into the module. */
+  readonly cTasklets: string[];
+
+  /** A new tasklet bound to fn, not yet scheduled. */
+  tasklet<A extends unknown[]>(fn?: TaskletFunction<A> | null): Tasklet<A>;
+  /** rt.tasklet(fn).setup(...args) */
+  spawn<A extends unknown[]>(fn: TaskletFunction<A>, ...args: A): Tasklet<A>;
+  /** Start a C tasklet registered under `name`. */
+  spawnC(name: string, ...args: Array<number | bigint | Channel>): Tasklet;
+  channel(options?: ChannelOptions): Channel;
+  /** Run until no other tasklet is runnable; with ticks, resolves to the number still runnable. */
+  run(): Promise<void>;
+  run(options: RunOptions): Promise<number | undefined>;
+  /** Current tasklet to the back of the run queue; resolves to v (default: the current tasklet). */
+  schedule<T = Tasklet>(v?: T): Promise<T>;
+  /** Like schedule, but the caller leaves the run queue. */
+  scheduleRemove<T = Tasklet>(v?: T): Promise<T>;
+  setScheduleCallback(fn: ScheduleCallback | null): ScheduleCallback | null;
+  setChannelCallback(fn: ChannelCallback | null): ChannelCallback | null;
+  /** One line per tasklet: id, name, state and the channel it waits on. */
+  dump(): string;
+  /** Release the instance; later calls throw StateError. */
+  destroy(): void;
+}
+
+export class Tasklet<A extends unknown[] = any[]> {
+  private constructor();
+  readonly id: number;
+  name: string;
+  /** True for JS tasklets and main, false for C tasklets. */
+  readonly isJS: boolean;
+  readonly alive: boolean;
+  readonly blocked: boolean;
+  readonly scheduled: boolean;
+  readonly paused: boolean;
+  readonly isMain: boolean;
+  readonly isCurrent: boolean;
+  bind(fn: TaskletFunction<A> | null): this;
+  /** Make it alive with args and append it to the end of the run queue. */
+  setup(...args: A): this;
+  insert(): this;
+  remove(): this;
+  run(): Promise<void>;
+  switch(): Promise<void>;
+  kill(options?: { pending?: boolean }): Promise<void>;
+  throw(err: unknown, options?: { pending?: boolean }): Promise<void>;
+}
+
+export class Channel<T = any> implements AsyncIterable<T> {
+  private constructor();
+  readonly id: number;
+  send(value: T): Promise<void>;
+  receive(): Promise<T>;
+  sendException(err: unknown): Promise<void>;
+  sendSequence(values: Iterable<T>): Promise<number>;
+  /** > 0: that many senders blocked; < 0: that many receivers blocked. */
+  readonly balance: number;
+  /** -1 prefer the receiver, 0 neither, 1 the sender. */
+  preference: -1 | 0 | 1;
+  scheduleAll: boolean;
+  close(): void;
+  open(): void;
+  readonly closing: boolean;
+  readonly closed: boolean;
+  /** The first blocked tasklet, or null. */
+  readonly queue: Tasklet | null;
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+}
