@@ -87,7 +87,10 @@ $(BUILD)/package.json:
 $(BUILD)/wasm/%.js: tests/c/%.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) \
                     wasm-build/library.js
 	@mkdir -p $(dir $@)
-	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
+	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS) $(EM_EXTRA)
+
+# The memory-exhaustion test reaches the ceiling sooner with a lower one.
+$(BUILD)/wasm/test_limits.js: EM_EXTRA := -sMAXIMUM_MEMORY=268435456
 
 # The deep-stack test also runs unoptimised.
 $(BUILD)/wasm/test_deep-O0.js: tests/c/test_deep.c tests/c/test.h \

@@ -60,3 +60,16 @@ export function label(rt, t) {
   if (t.id === rt.main.id) return 'main';
   return t.name;
 }
+
+/**
+ * `p`, or a rejection if it has not settled after `ms` milliseconds. Keeps
+ * the event loop alive, so that a promise the runtime never settles fails
+ * only its own test instead of ending the whole test file.
+ */
+export function within(p, ms = 3000, what = 'operation') {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} never settled (${ms} ms)`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

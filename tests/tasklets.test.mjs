@@ -199,7 +199,6 @@ describe('ids and names', () => {
     tk.name = 'renamed';
     assert.equal(tk.name, 'renamed');
     let seen;
-    tk.bind; // no-op access
     const probe = rt.spawn(async () => { seen = tk.name; });
     probe.name = 'probe';
     await rt.run();
@@ -318,12 +317,12 @@ describe('state getters at each stage', () => {
   test('isCurrent and rt.current inside tasklets', T, async (t) => {
     const rt = await fresh(t);
     const log = [];
-    const a = rt.spawn(async function a() {
+    const a = rt.spawn(async function fa() {
       log.push(`a cur=${rt.current === a} a.isCurrent=${a.isCurrent} b.isCurrent=${b.isCurrent} main.isCurrent=${rt.main.isCurrent}`);
       await rt.schedule();
       log.push(`a again cur=${rt.current === a}`);
     });
-    const b = rt.spawn(async function b() {
+    const b = rt.spawn(async function fb() {
       log.push(`b cur=${rt.current === b} a.isCurrent=${a.isCurrent} b.isCurrent=${b.isCurrent}`);
     });
     await rt.run();
