@@ -40,7 +40,10 @@ EM_NOASSERT := -sASSERTIONS=0
 # Link-time optimisation lets the channel and scheduler paths inline into
 # each other, so fewer frames are unwound per switch.
 EM_LTO := -flto
-EM_FLAGS := $(EM_LTO) $(EM_ASYNCIFY) $(EM_IMPORTS) $(EM_NOINLINE) $(EM_MEMORY) \
+# ... and the switch path (sl__switch_to, sl__wait) inlines into each
+# channel operation (csrc/sl_internal.h SL_HOT).
+EM_CFLAGS := -DSL_INLINE_SWITCH
+EM_FLAGS := $(EM_CFLAGS) $(EM_LTO) $(EM_ASYNCIFY) $(EM_IMPORTS) $(EM_NOINLINE) $(EM_MEMORY) \
             $(EM_NOASSERT)
 # Node >= 18 has fetch(), which 3.1.6's loader wrongly prefers for files.
 NODE_RUN := node --no-experimental-fetch

@@ -137,8 +137,8 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
             sl__rq_append(rt, partner);
         }
         if (rc == SL_EPENDING) { /* completed when the caller resumes */
-            c->done_code = result;
-            c->done_val = ev;
+            c->send_code = result;
+            c->errval = ev;
         }
         if (rc) return rc;
         if (result) c->errval = ev;

@@ -62,7 +62,7 @@ sl_tasklet *sl_spawn_registered(sl_runtime *rt, const char *name,
     a->rt = rt;
     a->nargs = nargs;
     if (nargs) memcpy(a->args, args, (size_t)nargs * sizeof(int64_t));
-    t->owned_arg = a;
+    t->owns_arg = 1;
     t->name = registry[i].name;
     if (sl_tasklet_setup(t, a) < 0) {
         sl_tasklet_free(t);

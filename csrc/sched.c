@@ -183,7 +183,7 @@ void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w) {
 /* Make `next` (queued) the running tasklet. The caller has already put
    itself where it belongs (queued, blocked, paused or ended). Returns,
    once the caller runs again, the error delivered to it, if any. */
-int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
+SL_HOT int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
     sl_tasklet *prev = rt->current;
     SL_ASSERT(next->where == SL_IN_RUNQ);
     if (rt->budget_wd && next != rt->budget_wd) {
@@ -243,7 +243,7 @@ static int deadlock(sl_runtime *rt, const char *prefix) {
    runnable follow Stackless's rules (R4, R10): wake the innermost
    watchdog, revive a paused main, or fail with a deadlock, in which case
    the caller is put back where it was. */
-int sl__wait(sl_runtime *rt, int on_channel) {
+SL_HOT int sl__wait(sl_runtime *rt, int on_channel) {
     sl_tasklet *c = rt->current;
     if (rt->head) return sl__switch_to(rt, rt->head);
     sl_tasklet *w = rt->wd_top ? rt->wd_top : &rt->mainlet;
@@ -281,7 +281,6 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
     if (t->in_wd) sl__wd_pop_to(rt, t);
     sl_tasklet *w = rt->wd_top ? rt->wd_top : &rt->mainlet;
     if (rc < 0 && rc != SL_EKILLED) {
-        t->ended_with_error = 1;
         if (w->in_wd) sl__wd_pop_to(rt, w);
         if (w->where == SL_IN_CHAN) sl__chan_unlink(w);
         w->bomb = rc;

@@ -21,6 +21,14 @@
 
 #define SL_HIDDEN __attribute__((visibility("hidden")))
 
+/* In wasm builds (with LTO) the switch path is inlined into its callers:
+   every frame on a suspended tasklet's stack costs Asyncify data. */
+#if defined(__EMSCRIPTEN__) && defined(SL_INLINE_SWITCH)
+#define SL_HOT __attribute__((always_inline))
+#else
+#define SL_HOT
+#endif
+
 /* Internal invariants: checked in test builds (SL_DEBUG), free otherwise. */
 #ifdef SL_DEBUG
 #include <stdio.h>
@@ -49,19 +57,19 @@ enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2 };
 typedef struct slb_ctx {
 #if defined(__EMSCRIPTEN__)
     uint8_t *save;     /* saved C-stack slice followed by Asyncify data */
-    uint32_t save_cap; /* bytes allocated at save */
-    uint32_t cstack;   /* bytes of C-stack slice at the start of save */
-    uint32_t adata;    /* bytes of Asyncify data after it */
-    uintptr_t sp;      /* stack pointer at suspension */
+    uint32_t adata;    /* bytes of Asyncify data (0: nothing saved) */
+    uintptr_t sp;      /* stack pointer at suspension; the slice is
+                          [sp, region top) */
 #else
     ucontext_t *uc;    /* register context (allocated with the stack) */
     void *stack;       /* mmap'd stack, NULL for main */
     size_t stack_size;
-    size_t save_limit;            /* see sl_config */
     void *asan_fake;   /* ASan fiber bookkeeping */
 #endif
 } slb_ctx;
 
+/* A tasklet. Kept small: a blocked tasklet costs this plus its saved
+   stack, and a million of them must fit in a wasm32 heap. */
 struct sl_tasklet {
     sl_tasklet *next, *prev;      /* run queue ring or channel FIFO */
     sl_tasklet *all_next, *all_prev; /* every tasklet of the runtime */
@@ -70,31 +78,27 @@ struct sl_tasklet {
     sl_tasklet *wd_below;         /* next watchdog down the stack */
     sl_func fn;                   /* bound function (NULL: unbound) */
     void *arg;                    /* argument given to setup */
-    void *owned_arg;              /* freed with the tasklet (registered
-                                     tasklets' argument block) */
     const char *name;             /* user label, not owned */
     void *userdata;
     int64_t tempval;              /* value slot (Stackless tempval) */
     int64_t errval;               /* value of the pending error (bomb),
                                      then of the last error returned */
     int32_t bomb;                 /* pending error raised when resumed */
-    int32_t send_code;            /* blocked sender: error to deliver */
-    int32_t done_code;            /* JS-driven: result decided before it
-                                     was suspended (error received) */
-    int64_t done_val;             /* ... and that error's value */
-    uint32_t vref;                /* JS value handle riding with tempval */
+    int32_t send_code;            /* blocked sender: error it sends; a
+                                     suspended JS receiver: error it got */
     uint32_t id;
     uint32_t woken_by;            /* id of the last waker */
+    uint32_t vref;                /* JS value handle riding with tempval */
     int8_t dir;                   /* blocked: +1 sending, -1 receiving */
     uint8_t where;                /* SL_NOWHERE / SL_IN_RUNQ / SL_IN_CHAN */
-    uint8_t alive;                /* setup done and not finished */
-    uint8_t started;              /* backend has entered the body */
-    uint8_t is_main;
-    uint8_t is_js;                /* driven from JS (not unwindable) */
-    uint8_t pend;                 /* SL_OP_*: operation in progress */
-    uint8_t detached;             /* freed by the runtime when it ends */
-    uint8_t in_wd;                /* on the watchdog stack (in sl_run) */
-    uint8_t ended_with_error;
+    uint8_t pend;                 /* SL_OP_*: operation in progress (JS) */
+    uint8_t alive : 1;            /* setup done and not finished */
+    uint8_t started : 1;          /* backend has entered the body */
+    uint8_t is_main : 1;
+    uint8_t is_js : 1;            /* driven from JS (not unwindable) */
+    uint8_t detached : 1;         /* freed by the runtime when it ends */
+    uint8_t in_wd : 1;            /* on the watchdog stack (in sl_run) */
+    uint8_t owns_arg : 1;         /* arg is freed with the tasklet */
     slb_ctx ctx;
 };
 

@@ -19,6 +19,7 @@
 #include "sl_internal.h"
 
 #include <emscripten/stack.h>
+#include <malloc.h>
 #include <string.h>
 
 #define IMPORT(name) \
@@ -100,15 +101,17 @@ int slb_prepare(sl_runtime *rt, sl_tasklet *t) {
 }
 
 void slb_release(sl_runtime *rt, sl_tasklet *t) {
-    (void)rt;
     if (t->is_main) return;
+    if (t->ctx.adata)
+        rt->stats.save_bytes -= (double)sl_tasklet_saved_bytes(t);
     free(t->ctx.save);
     memset(&t->ctx, 0, sizeof t->ctx);
     t->started = 0;
 }
 
 size_t sl_tasklet_saved_bytes(const sl_tasklet *t) {
-    return t ? t->ctx.cstack + t->ctx.adata : 0;
+    if (!t || !t->ctx.adata) return 0;
+    return (size_t)(B.region_top - (uint8_t *)t->ctx.sp) + t->ctx.adata;
 }
 
 /* Keep the unwound state of t in its own buffer, sized to fit. */
@@ -123,16 +126,14 @@ static int save_state(sl_runtime *rt, sl_tasklet *t) {
         return SL_ESTACK;
     }
     uint32_t need = cstack + adata_len;
-    if (need > t->ctx.save_cap) {
+    if (!t->ctx.save || need > malloc_usable_size(t->ctx.save)) {
         uint8_t *p = realloc(t->ctx.save, need);
         if (!p) return SL_ENOMEM;
         t->ctx.save = p;
-        t->ctx.save_cap = need;
     }
     memcpy(t->ctx.save, (void *)t->ctx.sp, cstack);
     memcpy(t->ctx.save + cstack, SCRATCH_DATA, adata_len);
-    rt->stats.save_bytes += (double)need - (t->ctx.cstack + t->ctx.adata);
-    t->ctx.cstack = cstack;
+    rt->stats.save_bytes += need;
     t->ctx.adata = adata_len;
     return 0;
 }
@@ -146,13 +147,13 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
         if (SL_EXTERNAL(t)) return;
         emscripten_stack_set_limits(B.region_top, B.region);
         if (t->started) {
-            uint32_t cstack = t->ctx.cstack;
+            uint32_t cstack = (uint32_t)(B.region_top - (uint8_t *)t->ctx.sp);
             memcpy((void *)t->ctx.sp, t->ctx.save, cstack);
             memcpy(SCRATCH_DATA, t->ctx.save + cstack, t->ctx.adata);
             rt->stats.save_bytes -= (double)(cstack + t->ctx.adata);
             /* Asyncify pops its data from the end while rewinding */
             B.scratch->cur = SCRATCH_DATA + t->ctx.adata;
-            t->ctx.cstack = t->ctx.adata = 0;
+            t->ctx.adata = 0;
             B.scratch->end = SCRATCH_DATA + SAVE_LIMIT + GUARD;
             B.rewinding = 1;
             stackRestore(t->ctx.sp);

@@ -49,7 +49,7 @@ void sl__tasklet_destroy(sl_tasklet *t) {
     slb_release(rt, t);
     t->all_prev->all_next = t->all_next;
     t->all_next->all_prev = t->all_prev;
-    free(t->owned_arg);
+    if (t->owns_arg) free(t->arg);
     t->id = 0; /* lets the JS layer recognise a stale handle */
     free(t);
 }
@@ -111,9 +111,12 @@ int sl_tasklet_setup(sl_tasklet *t, void *arg) {
     if (t->alive) return sl__fail(rt, SL_EALIVE, "tasklet is alive");
     int rc = slb_prepare(rt, t);
     if (rc < 0) return sl__fail(rt, rc, "setup: out of memory for a stack");
+    if (t->owns_arg && t->arg != arg) {
+        free(t->arg);
+        t->owns_arg = 0;
+    }
     t->arg = arg;
     t->alive = 1;
-    t->ended_with_error = 0;
     t->bomb = 0;
     rt->stats.tasklets++;
     sl__rq_append(rt, t);

@@ -108,10 +108,8 @@ EXPORT int sl_js_complete(sl_tasklet *t) {
         out.value = (int64_t)rt->stats.runnable - 1;
         break;
     case SL_OP_RECV:
-        if (!rc && t->done_code) {
-            rc = t->done_code;
-            t->errval = t->done_val;
-        }
+        if (!rc) rc = t->send_code; /* an error it received */
+        t->send_code = 0;
         out.value = t->tempval;
         out.vref = t->vref;
         break;
@@ -125,7 +123,6 @@ EXPORT int sl_js_complete(sl_tasklet *t) {
         break;
     }
     t->pend = SL_OP_NONE;
-    t->done_code = 0;
     return rc;
 }
 

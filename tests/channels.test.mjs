@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelClosedError, DeadlockError } from 'stackless-wasm';
-import { fresh, pingpong, fails } from './helpers.mjs';
+import { fresh, pingpong, fails, same } from './helpers.mjs';
 
 const T = { timeout: 30000 };
 
@@ -17,7 +17,7 @@ describe('queue order and balance (R7)', () => {
     assert.equal(ch.scheduleAll, false);
     assert.equal(ch.closing, false);
     assert.equal(ch.closed, false);
-    assert.equal(ch.queue, null);
+    same(ch.queue, null);
   });
 
   test('blocked receivers are served FIFO, balance counts them', T, async (t) => {
@@ -32,7 +32,7 @@ describe('queue order and balance (R7)', () => {
     await rt.run();
     assert.deepEqual(log, ['r0 waits', 'r1 waits', 'r2 waits']);
     assert.equal(ch.balance, -3);
-    assert.equal(ch.queue, rs[0]);
+    same(ch.queue, rs[0]);
     const steps = [];
     for (const v of ['a', 'b', 'c']) {
       await ch.send(v);
@@ -53,7 +53,7 @@ describe('queue order and balance (R7)', () => {
     }));
     await rt.run();
     assert.equal(ch.balance, 3);
-    assert.equal(ch.queue, ss[0]);
+    same(ch.queue, ss[0]);
     assert.ok(ss.every((s) => s.blocked));
     const got = [];
     for (let i = 0; i < 3; i++) {
@@ -81,12 +81,12 @@ describe('queue order and balance (R7)', () => {
       assert.equal(x.alive, true);
     }
     assert.equal(rt.runcount, 1);
-    assert.equal(ch.queue, a);
+    same(ch.queue, a);
     await ch.send(1);
-    assert.equal(ch.queue, b);
+    same(ch.queue, b);
     assert.equal(a.alive, false);
     await ch.send(2);
-    assert.equal(ch.queue, null);
+    same(ch.queue, null);
   });
 });
 
@@ -349,7 +349,7 @@ describe('close / open (R17)', () => {
     await assert.rejects(ch.receive(), ChannelClosedError);
     await assert.rejects(ch.send(1), ChannelClosedError);
     assert.equal(ch.balance, 0);
-    assert.equal(rt.current, rt.main);
+    same(rt.current, rt.main);
     ch.open();
     assert.equal(ch.closing, false);
     assert.equal(ch.closed, false);
@@ -419,16 +419,29 @@ describe('ch.queue', () => {
   test('the first blocked tasklet, then the next one, then null', T, async (t) => {
     const rt = await fresh(t);
     const ch = rt.channel();
-    assert.equal(ch.queue, null);
+    same(ch.queue, null);
     const a = rt.spawn(async () => { await ch.send(1); });
     const b = rt.spawn(async () => { await ch.send(2); });
     await rt.run();
-    assert.equal(ch.queue, a);
+    same(ch.queue, a);
     assert.equal(await ch.receive(), 1);
-    assert.equal(ch.queue, b);
+    same(ch.queue, b);
     assert.equal(await ch.receive(), 2);
-    assert.equal(ch.queue, null);
+    same(ch.queue, null);
     await rt.run();
+  });
+
+  test('main blocked on a channel is its queue head', T, async (t) => {
+    const rt = await fresh(t);
+    const ch = rt.channel();
+    let info;
+    rt.spawn(async () => {
+      info = [ch.queue === rt.main, ch.balance, rt.main.blocked, rt.main.scheduled, rt.main.paused];
+      await ch.send(1);
+    });
+    assert.equal(await ch.receive(), 1);
+    assert.deepEqual(info, [true, -1, true, true, false]);
+    assert.equal(rt.main.blocked, false);
   });
 
   test('a C tasklet in the queue is reported with its id', T, async (t) => {
@@ -443,7 +456,7 @@ describe('ch.queue', () => {
     await a.send(1);
     assert.equal(b.queue.id, c.id);
     assert.equal(await b.receive(), 2);
-    assert.equal(a.queue, null);
+    same(a.queue, null);
     await rt.run();
   });
 });

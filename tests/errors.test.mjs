@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   createRuntime, TaskletExit, DeadlockError, ChannelClosedError, StateError,
 } from 'stackless-wasm';
-import { fresh, pingpong, fails, within } from './helpers.mjs';
+import { fresh, pingpong, fails, within, same } from './helpers.mjs';
 
 const T = { timeout: 20000 };
 
@@ -43,7 +43,7 @@ describe('deadlock (R10)', () => {
     assert.equal(ch.balance, 0, 'main is not left in the channel queue');
     assert.equal(rt.main.blocked, false);
     assert.equal(rt.main.scheduled, true);
-    assert.equal(rt.current, rt.main);
+    same(rt.current, rt.main);
     assert.equal(rt.runcount, 1);
     await pingpong(rt);
     // the same channel is still usable
@@ -183,7 +183,7 @@ describe('tasklet errors reach run() / main (R5.5, R11)', () => {
     assert.equal(b.alive, true);
     assert.equal(b.scheduled, true);
     assert.equal(c.scheduled, true);
-    assert.equal(rt.current, rt.main);
+    same(rt.current, rt.main);
     assert.equal(rt.runcount, 3);
     await rt.run();
     assert.deepEqual(log, ['a', 'b', 'c']);
@@ -237,6 +237,36 @@ describe('tasklet errors reach run() / main (R5.5, R11)', () => {
     rt.spawn(async () => { throw err; });
     await assert.rejects(ch.receive(), (e) => e === err);
     assert.equal(ch.balance, 0, 'main left the channel queue');
+    await pingpong(rt);
+  });
+
+  test('error while main waits in t.switch() / t.run(): that call rejects with it', T, async (t) => {
+    const rt = await fresh(t);
+    const e1 = new Error('during switch');
+    const e2 = new Error('during run');
+    const a = rt.spawn(async () => { throw e1; });
+    await assert.rejects(a.switch(), (e) => e === e1);
+    assert.equal(rt.main.scheduled, true, 'main is runnable again');
+    const b = rt.spawn(async () => { throw e2; });
+    await assert.rejects(b.run(), (e) => e === e2);
+    // [main, c] -> c.run(): c yields back to main (run resolves), then dies
+    // at its next turn, while main waits in schedule()
+    const c = rt.spawn(async () => { await rt.schedule(); throw e1; });
+    await c.run();
+    await assert.rejects(rt.schedule(), (e) => e === e1);
+    await pingpong(rt);
+  });
+
+  test('a receiver dying right after main\'s send: the send rejects with its error', T, async (t) => {
+    const rt = await fresh(t);
+    const ch = rt.channel();
+    const err = new Error('after receive');
+    const log = [];
+    rt.spawn(async () => { log.push(`got ${await ch.receive()}`); throw err; });
+    await rt.run();
+    // preference -1: the receiver runs at once and dies; main's send raises
+    await assert.rejects(ch.send(1), (e) => e === err);
+    assert.deepEqual(log, ['got 1']);
     await pingpong(rt);
   });
 
@@ -507,6 +537,36 @@ describe('kill and throw (R14)', () => {
     assert.deepEqual(log, ['caught TaskletExit', 'v got again']);
   });
 
+  test('throw(err) with a TaskletExit instance: that object is raised, death is silent', T, async (t) => {
+    const rt = await fresh(t);
+    const ch = rt.channel();
+    const exit = new TaskletExit('custom exit');
+    const log = [];
+    const v = rt.spawn(async () => {
+      try { await ch.receive(); } catch (e) { log.push(`same=${e === exit} ${e.message}`); throw e; }
+    });
+    await rt.run();
+    await v.throw(exit);
+    assert.deepEqual(log, ['same=true custom exit']);
+    assert.equal(v.alive, false);
+    await pingpong(rt);
+  });
+
+  test('sendException(err) with a TaskletExit instance: the receiver gets that object', T, async (t) => {
+    const rt = await fresh(t);
+    const ch = rt.channel();
+    const exit = new TaskletExit('sent exit');
+    const log = [];
+    rt.spawn(async () => {
+      try { await ch.receive(); } catch (e) { log.push(`same=${e === exit} ${e.message}`); throw e; }
+    });
+    await rt.run();
+    await ch.sendException(exit);
+    await rt.run();
+    assert.deepEqual(log, ['same=true sent exit']);
+    await pingpong(rt);
+  });
+
   test('kill or throw of the current tasklet raises at once in the caller', T, async (t) => {
     const rt = await fresh(t);
     const err = new Error('self');
@@ -596,6 +656,44 @@ describe('C tasklet failures', () => {
     await assert.rejects(rt.run(), Error);
     await a.send(10);
     assert.equal(await b.receive(), 11);
+    await pingpong(rt);
+  });
+
+  test('throw into a blocked C tasklet: it dies, throw() rejects with the same error', T, async (t) => {
+    const rt = await fresh(t);
+    const a = rt.channel();
+    const b = rt.channel();
+    const c = rt.spawnC('echo', a, b);
+    await rt.run();
+    const err = new Error('into C');
+    await assert.rejects(c.throw(err), (e) => e === err);
+    assert.equal(c.alive, false);
+    assert.equal(a.balance, 0);
+    await pingpong(rt);
+  });
+
+  test('sendException to a blocked C receiver: it dies and the error reaches main', T, async (t) => {
+    const rt = await fresh(t);
+    const a = rt.channel();
+    const b = rt.channel();
+    const c = rt.spawnC('echo', a, b);
+    await rt.run();
+    const err = new Error('exception for C');
+    // preference -1: the C receiver runs at once, does not handle it, dies
+    await assert.rejects(a.sendException(err), (e) => e === err);
+    assert.equal(c.alive, false);
+    await pingpong(rt);
+  });
+
+  test('kill of a blocked C tasklet', T, async (t) => {
+    const rt = await fresh(t);
+    const a = rt.channel();
+    const b = rt.channel();
+    const c = rt.spawnC('echo', a, b);
+    await rt.run();
+    await c.kill();
+    assert.equal(c.alive, false);
+    assert.equal(a.balance, 0);
     await pingpong(rt);
   });
 
@@ -710,6 +808,24 @@ describe('misuse', () => {
     await within(p1);
     assert.deepEqual(log, ['a1', 'a2']);
     assert.equal(ch.balance, 0);
+    await pingpong(rt);
+  });
+
+  test('StateError: a channel operation inside a channel callback', T, async (t) => {
+    const rt = await fresh(t);
+    const ch = rt.channel();
+    const other = rt.channel();
+    const inner = [];
+    rt.setChannelCallback(() => {
+      rt.setChannelCallback(null); // only the first call
+      inner.push(other.send('nested'));
+    });
+    rt.spawn(async () => { await ch.send('outer'); });
+    assert.equal(await ch.receive(), 'outer');
+    assert.equal(inner.length, 1);
+    await assert.rejects(within(inner[0]), StateError);
+    assert.equal(other.balance, 0);
+    await rt.run();
     await pingpong(rt);
   });
 

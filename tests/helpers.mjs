@@ -16,7 +16,7 @@ export async function fresh(t) {
  * preference (-1), and main is current and alone afterwards.
  */
 export async function pingpong(rt) {
-  assert.equal(rt.current, rt.main, 'pingpong must start on main');
+  same(rt.current, rt.main, 'pingpong must start on main');
   const log = [];
   const ch = rt.channel();
   rt.spawn(async function ping() {
@@ -34,7 +34,7 @@ export async function pingpong(rt) {
   await rt.run();
   assert.deepEqual(log, ['ping0', 'pong0', 'ping1', 'pong1', 'ping2', 'pong2']);
   assert.equal(ch.balance, 0);
-  assert.equal(rt.current, rt.main);
+  same(rt.current, rt.main);
   assert.equal(rt.runcount, 1);
   // main itself takes part too
   const ch2 = rt.channel();
@@ -72,4 +72,15 @@ export function within(p, ms = 3000, what = 'operation') {
     timer = setTimeout(() => reject(new Error(`${what} never settled (${ms} ms)`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Identity check that stays cheap when it fails (assert.equal on Tasklet
+ * objects would render a diff of the wasm module behind them).
+ */
+export function same(actual, expected, message) {
+  if (actual === expected) return;
+  const show = (x) => (x === null || x === undefined ? String(x)
+    : typeof x === 'object' && typeof x.id === 'number' ? `${String(x)} (object)` : String(x));
+  assert.fail(`${message ? `${message}: ` : ''}expected ${show(expected)}, got ${show(actual)}`);
 }

@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRuntime, StateError } from 'stackless-wasm';
-import { fresh, pingpong, fails } from './helpers.mjs';
+import { fresh, pingpong, fails, same } from './helpers.mjs';
 
 const T = { timeout: 20000 };
 
@@ -21,7 +21,7 @@ const S = (alive, blocked, scheduled, paused, isMain = false, isCurrent = false)
 describe('creation: tasklet / spawn / setup / bind', () => {
   test('createRuntime gives a runtime whose current tasklet is main', T, async (t) => {
     const rt = await fresh(t);
-    assert.equal(rt.current, rt.main);
+    same(rt.current, rt.main);
     assert.equal(rt.main.isMain, true);
     assert.equal(rt.main.isCurrent, true);
     assert.equal(rt.main.alive, true);
@@ -46,7 +46,7 @@ describe('creation: tasklet / spawn / setup / bind', () => {
     const log = [];
     const tk = rt.tasklet(async function body(a, b, c) { log.push(`body ${a} ${b} ${c}`); });
     const r = tk.setup(1, 'two', 3n);
-    assert.equal(r, tk);
+    same(r, tk);
     assert.deepEqual(state(tk), S(true, false, true, false));
     assert.equal(rt.runcount, 2);
     assert.deepEqual(log, []);
@@ -247,13 +247,13 @@ describe('state getters at each stage', () => {
     const log = [];
     const a = rt.spawn(async function a() { log.push('a'); });
     const b = rt.spawn(async function b() { log.push('b'); });
-    assert.equal(a.remove(), a);
+    same(a.remove(), a);
     assert.deepEqual(state(a), S(true, false, false, true));
     assert.equal(rt.runcount, 2);
     await rt.run();
     assert.deepEqual(log, ['b']);
     assert.equal(a.alive, true);
-    assert.equal(a.insert(), a);
+    same(a.insert(), a);
     assert.deepEqual(state(a), S(true, false, true, false));
     assert.equal(rt.runcount, 2);
     await rt.run();
@@ -331,7 +331,7 @@ describe('state getters at each stage', () => {
       'b cur=true a.isCurrent=false b.isCurrent=true',
       'a again cur=true',
     ]);
-    assert.equal(rt.current, rt.main);
+    same(rt.current, rt.main);
     assert.equal(rt.main.isCurrent, true);
     assert.equal(a.isMain, false);
   });
@@ -366,9 +366,9 @@ describe('rt.current, rt.main, rt.runcount', () => {
     let inside;
     rt.spawn(async () => { inside = rt.main; });
     await rt.run();
-    assert.equal(inside, m);
-    assert.equal(rt.main, m);
-    assert.equal(rt.current, m);
+    same(inside, m);
+    same(rt.main, m);
+    same(rt.current, m);
   });
 });
 
@@ -545,7 +545,7 @@ describe('R13: t.switch()', () => {
 describe('rt.schedule / rt.scheduleRemove', () => {
   test('schedule from main alone resolves to main at once', T, async (t) => {
     const rt = await fresh(t);
-    assert.equal(await rt.schedule(), rt.main);
+    same(await rt.schedule(), rt.main);
     assert.equal(await rt.schedule('test'), 'test');
     const o = {};
     assert.equal(await rt.schedule(o), o);
@@ -638,12 +638,12 @@ describe('rt.schedule / rt.scheduleRemove', () => {
     await rt.run();
     a.insert();
     await rt.run();
-    assert.equal(got, a);
+    same(got, a);
   });
 
   test('R4b: scheduleRemove from main alone returns at once', T, async (t) => {
     const rt = await fresh(t);
-    assert.equal(await rt.scheduleRemove(), rt.main);
+    same(await rt.scheduleRemove(), rt.main);
     assert.equal(await rt.scheduleRemove(5), 5);
     assert.equal(rt.main.scheduled, true);
     assert.equal(rt.runcount, 1);
