@@ -124,7 +124,13 @@ $(MODULE): $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) $(CORE_HDR) \
 	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) \
 	  -o $@ $(EM_FLAGS) $(EM_MODULE)
 
-test-js: module
+# npm devDependencies (TypeScript, Chart.js, playwright-core), from the lockfile.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+test-js: module node_modules/.package-lock.json
+	npx tsc -p tests/types/tsconfig.json
 	node --test tests/
 
 # ---- everything -----------------------------------------------------------
