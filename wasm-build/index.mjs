@@ -51,13 +51,19 @@ function compileCore() {
 export async function createRuntime(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('createRuntime: options must be an object');
   const mod = await compileCore();
+  let raw;
   const M = await createCore({
     instantiateWasm(imports, receive) {
-      WebAssembly.instantiate(mod, imports).then((inst) => receive(inst, mod));
+      WebAssembly.instantiate(mod, imports).then((inst) => {
+        raw = inst.exports;
+        receive(inst, mod);
+      });
       return {};
     },
   });
-  return new Runtime(M);
+  // Call the wasm exports directly: emcc's -sASYNCIFY wraps each export in
+  // JS bookkeeping for its own (JS-driven) Asyncify, which is not used here.
+  return new Runtime(M, raw);
 }
 
 // ---- value transport ----------------------------------------------------
@@ -69,23 +75,27 @@ const TAG_HI = 0x4a530000; // "JS" in the top 16 bits: an object handle
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
+// How the value of a completed operation is produced.
+const K_NONE = 0, K_SEND = 1, K_RECV = 2, K_VALUE = 3, K_TICKS = 4;
+const DONE = Promise.resolve();
+
 // ---- the runtime --------------------------------------------------------
 
 const kernels = new WeakMap(); // Runtime -> Kernel (keeps internals private)
 
 class Kernel {
-  constructor(rt, M) {
+  constructor(rt, M, x) {
     this.rt = rt;
-    this.M = M;
-    this.x = M.asm ?? M; // raw exports
-    this.out = M._sl_js_out();
+    this.M = M; // emcc's module: memory views
+    this.x = x; // the wasm exports
+    this.out = x.sl_js_out();
     this.layout = {
       tid: this.i32(this.out + 12), cur: this.i32(this.out + 16), stats: this.i32(this.out + 20),
       cid: this.i32(this.out + 28), bal: this.i32(this.out + 32),
     };
-    this.ptr = M._sl_runtime_new(0);
+    this.ptr = x.sl_runtime_new(0);
     if (!this.ptr) throw new Error('stackless-wasm: out of memory creating a runtime');
-    this.stackBase = M.stackSave();
+    this.stackBase = x.stackSave();
     this.tasklets = new Map(); // pointer -> Tasklet (views of C records)
     this.channels = new Map(); // pointer -> Channel
     this.values = new Map();   // handle -> JS value in flight
@@ -94,7 +104,7 @@ class Kernel {
     this.broken = null;
     this.scheduleCb = null;
     this.channelCb = null;
-    this.release = new FinalizationRegistry((p) => { if (!this.destroyed) M._sl_tasklet_detach(p); });
+    this.release = new FinalizationRegistry((p) => { if (!this.destroyed) x.sl_tasklet_detach(p); });
     M.slOnSwitch = (p, n) => this.onSwitch(p, n);
     M.slOnChannel = (c, t, s, w) => this.onChannel(c, t, s, w);
   }
@@ -117,7 +127,7 @@ class Kernel {
     return BigInt.asIntN(64, BigInt(lo) | (BigInt(hi) << 32n));
   }
   outVref() { return this.u32(this.out + 8); }
-  detail() { return this.str(this.M._sl_error_detail(this.ptr)); }
+  detail() { return this.str(this.x.sl_error_detail(this.ptr)); }
 
   check() {
     if (this.destroyed) throw new StateError('this runtime was destroyed');
@@ -137,23 +147,39 @@ class Kernel {
   }
 
   // ---- values ----
+  // Sets this.lo / this.hi to the 64-bit form of v and returns the handle
+  // that carries v itself when the integer cannot (0: none).
   encode(v) {
-    let ref = 0;
-    const keep = () => { ref = this.nextRef++; if (this.nextRef > 0x7fffffff) this.nextRef = 1; this.values.set(ref, v); return ref; };
     if (typeof v === 'number') {
-      if (Number.isSafeInteger(v) && !Object.is(v, -0)) return [v | 0, Math.floor(v / 2 ** 32) | 0, 0];
-      const n = Number.isFinite(v) ? BigInt(Math.trunc(Math.max(-(2 ** 63), Math.min(2 ** 63 - 1024, v)))) : 0n;
-      keep();
-      return [Number(BigInt.asIntN(32, n)), Number(BigInt.asIntN(32, n >> 32n)), ref];
-    }
-    if (typeof v === 'bigint') {
-      if (v >= I64_MIN && v <= I64_MAX) {
-        keep();
-        return [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n)), ref];
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+        this.lo = v | 0;
+        this.hi = Math.floor(v / 4294967296) | 0;
+        return 0;
       }
+      const n = Number.isFinite(v) ? BigInt(Math.trunc(Math.max(-(2 ** 63), Math.min(2 ** 63 - 1024, v)))) : 0n;
+      this.lo = Number(BigInt.asIntN(32, n));
+      this.hi = Number(BigInt.asIntN(32, n >> 32n));
+      return this.keep(v);
     }
-    keep();
-    return [ref | 0, TAG_HI | 0, ref];
+    if (typeof v === 'bigint' && v >= I64_MIN && v <= I64_MAX) {
+      this.lo = Number(BigInt.asIntN(32, v));
+      this.hi = Number(BigInt.asIntN(32, v >> 32n));
+      return this.keep(v);
+    }
+    const ref = this.keep(v);
+    this.lo = ref | 0;
+    this.hi = TAG_HI | 0;
+    return ref;
+  }
+
+  keep(v) {
+    let ref;
+    do {
+      ref = this.nextRef;
+      this.nextRef = ref >= 0x7fffffff ? 1 : ref + 1;
+    } while (this.values.has(ref));
+    this.values.set(ref, v);
+    return ref;
   }
 
   decode(value, ref) {
@@ -179,7 +205,7 @@ class Kernel {
       case E.DEADLOCK: return new DeadlockError(detail || 'Deadlock');
       case E.CLOSED: return new ChannelClosedError(`${what}: ${detail}`);
       case E.JS: {
-        this.M._sl_js_errval(this.ptr);
+        this.x.sl_js_errval(this.ptr);
         const ref = this.u32(this.out);
         const v = this.values.get(ref);
         this.values.delete(ref);
@@ -191,7 +217,7 @@ class Kernel {
       case E.CRASHED: return new Error(`${what}: ${detail}`);
       default:
         if (rc <= -1000) {
-          this.M._sl_js_errval(this.ptr);
+          this.x.sl_js_errval(this.ptr);
           const err = new Error(`${what}: C tasklet error ${rc} (${detail})`);
           err.code = rc;
           err.value = this.outValue();
@@ -204,50 +230,67 @@ class Kernel {
   // A thrown JS value travels to C as (SL_EJS, handle).
   errorCode(err) {
     if (err instanceof TaskletExit) return [E.KILLED, 0];
-    const ref = this.nextRef++;
-    this.values.set(ref, err);
-    return [E.JS, ref];
+    return [E.JS, this.keep(err)];
   }
 
   // ---- calls that may switch ----
-  // Calls `call` on behalf of the current JS-driven tasklet and returns a
-  // promise of finish(rc) for it.
-  op(what, call, finish = () => undefined) {
+  // The calling JS-driven tasklet (the current one), if it may start an
+  // operation: one at a time.
+  enter(what) {
     this.check();
     const caller = this.current();
-    if (caller.k_pending) {
-      return Promise.reject(new StateError(`${what}: ${caller.name} already waits on an operation; await each call before the next`));
+    if (caller.k_res) {
+      throw new StateError(`${what}: ${caller.name} is already waiting on an operation; await each call before the next`);
     }
-    const rc = this.guard(call);
-    if (rc === E.PENDING) {
-      const p = new Promise((resolve, reject) => { caller.k_pending = { resolve, reject, what, finish }; });
-      this.dispatch();
-      return p;
-    }
-    if (rc < 0) return Promise.reject(this.error(rc, what));
+    return caller;
+  }
+
+  // A core call that may switch; a trap inside a C tasklet kills that
+  // tasklet and the runtime goes on.
+  call(f, a, b, c, d, e) {
     try {
-      return Promise.resolve(finish(rc));
-    } catch (e) {
-      return Promise.reject(e);
+      return f(a, b, c, d, e);
+    } catch (err) {
+      if (!(err instanceof WebAssembly.RuntimeError || err instanceof RangeError)) throw err;
+      this.x.stackRestore(this.stackBase);
+      const stack = err instanceof RangeError || /stack overflow/i.test(err.message);
+      if (!this.x.sl_js_recover(this.ptr, stack ? E.STACK : E.CRASHED)) {
+        this.broken = err;
+        throw new StateError('stackless-wasm: internal trap outside any C tasklet', { cause: err });
+      }
+      // whoever is current now (the caller or another JS-driven tasklet)
+      // is settled by dispatch(), with the dead tasklet's error if it is
+      // the one that receives it
+      return E.PENDING;
     }
   }
 
-  // Run a core call; a trap inside a C tasklet kills that tasklet.
-  guard(call) {
-    try {
-      return call();
-    } catch (e) {
-      if (!(e instanceof WebAssembly.RuntimeError || e instanceof RangeError)) throw e;
-      this.M.stackRestore(this.stackBase);
-      const code = e instanceof RangeError ? E.STACK : E.CRASHED;
-      if (!this.x.sl_js_recover(this.ptr, code)) {
-        this.broken = e;
-        throw new StateError('stackless-wasm: internal trap outside any C tasklet', { cause: e });
-      }
-      // whoever is current now (the caller or another JS-driven tasklet)
-      // gets settled by dispatch(), the dead tasklet's error included
-      return E.PENDING;
+  // The promise for the caller's operation that returned rc. Pending: the
+  // caller waits, and whoever is current now goes on.
+  settle(caller, rc, what, kind, value) {
+    if (rc === E.PENDING) {
+      caller.k_what = what;
+      caller.k_kind = kind;
+      caller.k_value = value;
+      const p = new Promise((resolve, reject) => {
+        caller.k_res = resolve;
+        caller.k_rej = reject;
+      });
+      this.dispatch();
+      return p;
     }
+    if (rc < 0) {
+      if (kind === K_SEND && value) this.values.delete(value);
+      return Promise.reject(this.error(rc, what));
+    }
+    return kind === K_NONE || kind === K_SEND ? DONE : Promise.resolve(this.result(kind, value));
+  }
+
+  result(kind, value) {
+    if (kind === K_RECV) return this.decode(this.outValue(), this.outVref());
+    if (kind === K_TICKS) return value ? Math.max(0, this.x.sl_runcount(this.ptr) - 1) : undefined;
+    if (kind === K_VALUE) return value;
+    return undefined;
   }
 
   // The current JS-driven tasklet goes on: settle its pending operation,
@@ -255,19 +298,22 @@ class Kernel {
   dispatch() {
     const p = this.currentPtr();
     const t = this.view(p);
-    if (t.k_pending) {
-      const { resolve, reject, what, finish } = t.k_pending;
-      t.k_pending = null;
-      const rc = this.M._sl_js_complete(p);
-      if (rc < 0) reject(this.error(rc, what));
-      else {
-        try { resolve(finish(rc)); } catch (e) { reject(e); }
+    const resolve = t.k_res;
+    if (resolve) {
+      const reject = t.k_rej, kind = t.k_kind, value = t.k_value;
+      t.k_res = t.k_rej = t.k_value = null;
+      const rc = this.x.sl_js_complete(p);
+      if (rc < 0) {
+        if (kind === K_SEND && value) this.values.delete(value);
+        reject(this.error(rc, t.k_what));
+      } else {
+        resolve(this.result(kind, value));
       }
       return;
     }
     if (t.isJS && !t.k_started) {
       t.k_started = true;
-      const rc = this.M._sl_js_complete(p); // an error thrown before it started
+      const rc = this.x.sl_js_complete(p); // an error thrown before it started
       if (rc < 0) {
         const err = this.error(rc, 'start');
         queueMicrotask(() => this.end(t, err, true));
@@ -283,7 +329,6 @@ class Kernel {
         }
         result.then(() => this.end(t, null, false), (e) => this.end(t, e, true));
       });
-      return;
     }
     // Main current without a pending call: nothing to settle.
   }
@@ -300,7 +345,7 @@ class Kernel {
     if (failed) [code, ref] = this.errorCode(err);
     this.tasklets.delete(p); // no longer kept alive by the runtime
     this.release.register(t, p);
-    this.guard(() => this.M._sl_js_end(p, code, ref, 0));
+    this.call(this.x.sl_js_end, p, code, ref, 0);
     this.dispatch();
   }
 
@@ -337,11 +382,11 @@ function checkOptions(opts, what) {
 }
 
 export class Runtime {
-  constructor(M) {
-    if (!M || typeof M._sl_runtime_new !== 'function') throw new TypeError('use createRuntime() to make a runtime');
-    const k = new Kernel(this, M);
+  constructor(M, x) {
+    if (!M || !x || typeof x.sl_runtime_new !== 'function') throw new TypeError('use createRuntime() to make a runtime');
+    const k = new Kernel(this, M, x);
     kernels.set(this, k);
-    const main = new Tasklet(k, M._sl_main(k.ptr), null);
+    const main = new Tasklet(k, x.sl_main(k.ptr), null);
     main.k_started = true;
     k.mainTasklet = main;
     k.tasklets.set(main.ptr, main);
@@ -349,7 +394,7 @@ export class Runtime {
 
   get main() { return kernel(this).mainTasklet; }
   get current() { return kernel(this).current(); }
-  get runcount() { const k = kernel(this); return k.M._sl_runcount(k.ptr); }
+  get runcount() { const k = kernel(this); return k.x.sl_runcount(k.ptr); }
   get stats() {
     const k = kernel(this);
     const s = k.layout.stats + k.ptr;
@@ -360,16 +405,16 @@ export class Runtime {
   }
   get cTasklets() {
     const k = kernel(this);
-    const n = k.M._sl_registered_count();
+    const n = k.x.sl_registered_count();
     const names = [];
-    for (let i = 0; i < n; i++) names.push(k.str(k.M._sl_registered_name(i)));
+    for (let i = 0; i < n; i++) names.push(k.str(k.x.sl_registered_name(i)));
     return names;
   }
 
   tasklet(fn) {
     const k = kernel(this);
     if (fn !== undefined && fn !== null) checkFunction(fn, 'tasklet');
-    const p = k.M._sl_js_tasklet_new(k.ptr);
+    const p = k.x.sl_js_tasklet_new(k.ptr);
     if (!p) throw new RangeError('tasklet: out of memory');
     const t = new Tasklet(k, p, fn ?? null);
     k.release.register(t, p, t);
@@ -396,20 +441,20 @@ export class Runtime {
     });
     const M = k.M;
     const nameBytes = new TextEncoder().encode(name + '\0');
-    const mem = M._malloc(nameBytes.length + 8 * vals.length + 8);
+    const mem = k.x.malloc(nameBytes.length + 8 * vals.length + 8);
     if (!mem) throw new RangeError('spawnC: out of memory');
     try {
       const argp = (mem + 7) & ~7;
       vals.forEach((v, i) => { M.HEAP32[(argp >> 2) + 2 * i] = Number(BigInt.asIntN(32, v)); M.HEAP32[(argp >> 2) + 2 * i + 1] = Number(BigInt.asIntN(32, v >> 32n)); });
       const namep = argp + 8 * vals.length;
       M.HEAPU8.set(nameBytes, namep);
-      const p = M._sl_js_spawn_c(k.ptr, namep, argp, vals.length);
+      const p = k.x.sl_js_spawn_c(k.ptr, namep, argp, vals.length);
       if (!p) throw new RangeError(`spawnC: ${k.detail()}`);
       const t = new Tasklet(k, p, null);
       k.release.register(t, p, t);
       return t;
     } finally {
-      M._free(mem);
+      k.x.free(mem);
     }
   }
 
@@ -417,7 +462,7 @@ export class Runtime {
     const k = kernel(this);
     const o = checkOptions(opts, 'channel');
     if (o.capacity !== undefined && o.capacity !== 0) throw new RangeError('channel: buffered channels are not supported yet');
-    const p = k.M._sl_channel_new(k.ptr);
+    const p = k.x.sl_channel_new(k.ptr);
     if (!p) throw new RangeError('channel: out of memory');
     const ch = new Channel(k, p);
     k.channels.set(p, ch);
@@ -433,19 +478,19 @@ export class Runtime {
       if (o.ticks < 1) return Promise.reject(new RangeError('run: ticks must be >= 1'));
       ticks = o.ticks;
     }
-    return k.op('run', () => k.M._sl_js_run(k.ptr, ticks), () => {
-      k.M._sl_runcount(k.ptr);
-      return ticks ? Math.max(0, k.M._sl_runcount(k.ptr) - 1) : undefined;
-    });
+    let caller;
+    try { caller = k.enter('run'); } catch (e) { return Promise.reject(e); }
+    return k.settle(caller, k.call(k.x.sl_js_run, k.ptr, ticks), 'run', K_TICKS, ticks);
   }
 
   schedule(v) { return this.#schedule(v, 0, arguments.length); }
   scheduleRemove(v) { return this.#schedule(v, 1, arguments.length); }
   #schedule(v, remove, n) {
     const k = kernel(this);
-    const me = k.current();
-    const value = n ? v : me;
-    return k.op(remove ? 'scheduleRemove' : 'schedule', () => k.M._sl_js_schedule(k.ptr, remove), () => value);
+    const what = remove ? 'scheduleRemove' : 'schedule';
+    let caller;
+    try { caller = k.enter(what); } catch (e) { return Promise.reject(e); }
+    return k.settle(caller, k.call(k.x.sl_js_schedule, k.ptr, remove), what, K_VALUE, n ? v : caller);
   }
 
   setScheduleCallback(fn) {
@@ -453,7 +498,7 @@ export class Runtime {
     if (fn !== null && fn !== undefined) checkFunction(fn, 'setScheduleCallback');
     const prev = k.scheduleCb;
     k.scheduleCb = fn ?? null;
-    k.M._sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
+    k.x.sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
     return prev;
   }
 
@@ -462,18 +507,18 @@ export class Runtime {
     if (fn !== null && fn !== undefined) checkFunction(fn, 'setChannelCallback');
     const prev = k.channelCb;
     k.channelCb = fn ?? null;
-    k.M._sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
+    k.x.sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
     return prev;
   }
 
   /** A line per tasklet: id, name, state and the channel it waits on. */
   dump() {
     const k = kernel(this);
-    const n = k.M._sl_dump(k.ptr, 0, 0);
-    const buf = k.M._malloc(n + 1);
-    k.M._sl_dump(k.ptr, buf, n + 1);
+    const n = k.x.sl_dump(k.ptr, 0, 0);
+    const buf = k.x.malloc(n + 1);
+    k.x.sl_dump(k.ptr, buf, n + 1);
     const text = k.str(buf);
-    k.M._free(buf);
+    k.x.free(buf);
     return text.split('\n').filter(Boolean).map((line) => {
       const [id, , ...rest] = line.split(' ');
       const t = [...k.tasklets.values()].find((x) => x.id === Number(id));
@@ -486,8 +531,8 @@ export class Runtime {
     if (!k || k.destroyed) return;
     k.destroyed = true;
     for (const t of k.tasklets.values()) {
-      if (t.k_pending) t.k_pending.reject(new StateError('the runtime was destroyed'));
-      t.k_pending = null;
+      if (t.k_rej) t.k_rej(new StateError('the runtime was destroyed'));
+      t.k_res = t.k_rej = null;
     }
     k.tasklets.clear();
     k.channels.clear();
@@ -503,13 +548,16 @@ export class Tasklet {
     this.k = k;
     this.ptr = p;
     this.id = k.u32(p + k.layout.tid);
-    this.isJS = !!k.M._sl_js_is_js(p);
+    this.isJS = !!k.x.sl_js_is_js(p);
     this.k_fn = fn;
     this.k_call = null;
-    this.k_pending = null;
+    this.k_res = this.k_rej = null; // the pending operation's promise
+    this.k_what = null;
+    this.k_kind = 0;
+    this.k_value = null;
     this.k_started = false;
     this.k_name = null;
-    if (this.isJS || k.M._sl_tasklet_is_main(p)) k.tasklets.set(p, this);
+    if (this.isJS || k.x.sl_tasklet_is_main(p)) k.tasklets.set(p, this);
   }
 
   // The C record, if this handle is still valid.
@@ -523,7 +571,7 @@ export class Tasklet {
     if (this.k_name !== null) return this.k_name;
     if (this.k_fn && this.k_fn.name) return this.k_fn.name;
     if (!this.isJS && !this.k.destroyed) {
-      const c = this.k.str(this.k.M._sl_tasklet_name(this.ptr));
+      const c = this.k.str(this.k.x.sl_tasklet_name(this.ptr));
       if (c) return c;
     }
     return `tasklet-${this.id}`;
@@ -533,13 +581,13 @@ export class Tasklet {
     this.k_name = v;
   }
 
-  #q(f) { return !!this.k.M[f](this.k_ptr()); }
-  get alive() { return this.#q('_sl_tasklet_alive'); }
-  get blocked() { return this.#q('_sl_tasklet_blocked'); }
-  get scheduled() { return this.#q('_sl_tasklet_scheduled'); }
-  get paused() { return this.#q('_sl_tasklet_paused'); }
-  get isMain() { return this.#q('_sl_tasklet_is_main'); }
-  get isCurrent() { return this.#q('_sl_tasklet_is_current'); }
+  #q(f) { return !!this.k.x[f](this.k_ptr()); }
+  get alive() { return this.#q('sl_tasklet_alive'); }
+  get blocked() { return this.#q('sl_tasklet_blocked'); }
+  get scheduled() { return this.#q('sl_tasklet_scheduled'); }
+  get paused() { return this.#q('sl_tasklet_paused'); }
+  get isMain() { return this.#q('sl_tasklet_is_main'); }
+  get isCurrent() { return this.#q('sl_tasklet_is_current'); }
 
   #sync(what, rc) {
     if (rc < 0) throw this.k.error(rc, what);
@@ -550,7 +598,7 @@ export class Tasklet {
     const p = this.k_ptr();
     if (fn !== null && fn !== undefined) checkFunction(fn, 'bind');
     if (!this.isJS) throw new StateError('bind: a C tasklet cannot be bound to a JS function');
-    this.#sync('bind', this.k.M._sl_js_bind(p, fn ? 1 : 0));
+    this.#sync('bind', this.k.x.sl_js_bind(p, fn ? 1 : 0));
     this.k_fn = fn ?? null;
     return this;
   }
@@ -559,57 +607,61 @@ export class Tasklet {
     const p = this.k_ptr();
     if (!this.isJS) throw new StateError('setup: use rt.spawnC for C tasklets');
     if (!this.k_fn) throw new StateError('setup: the tasklet was not bound to a function');
-    this.#sync('setup', this.k.M._sl_tasklet_setup(p, 0));
+    this.#sync('setup', this.k.x.sl_tasklet_setup(p, 0));
     this.k_call = { fn: this.k_fn, args };
     this.k_started = false;
     this.k.tasklets.set(p, this); // kept while alive
     return this;
   }
 
-  insert() { return this.#sync('insert', this.k.M._sl_tasklet_insert(this.k_ptr())); }
-  remove() { return this.#sync('remove', this.k.M._sl_tasklet_remove(this.k_ptr())); }
+  insert() { return this.#sync('insert', this.k.x.sl_tasklet_insert(this.k_ptr())); }
+  remove() { return this.#sync('remove', this.k.x.sl_tasklet_remove(this.k_ptr())); }
 
-  run() {
-    const k = this.k;
-    let p;
-    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
-    return k.op('run', () => k.M._sl_tasklet_run(p));
-  }
+  run() { return this.#go('run', this.k.x.sl_tasklet_run); }
+  switch() { return this.#go('switch', this.k.x.sl_tasklet_switch); }
 
-  switch() {
+  #go(what, f) {
     const k = this.k;
-    let p;
-    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
-    return k.op('switch', () => k.M._sl_tasklet_switch(p));
+    let p, caller;
+    try {
+      p = this.k_ptr();
+      caller = k.enter(what);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return k.settle(caller, k.call(f, p), what, K_NONE);
   }
 
   kill(opts) {
     let o;
     try { o = checkOptions(opts, 'kill'); } catch (e) { return Promise.reject(e); }
-    return this.#throw(E.KILLED, 0, !!o.pending, 'kill', null);
+    return this.#throw(E.KILLED, !!o.pending, 'kill', null);
   }
 
   throw(err, opts) {
     let o;
     try { o = checkOptions(opts, 'throw'); } catch (e) { return Promise.reject(e); }
-    if (err instanceof TaskletExit) return this.#throw(E.KILLED, 0, !!o.pending, 'throw', err);
-    return this.#throw(E.JS, 0, !!o.pending, 'throw', err);
+    if (err instanceof TaskletExit) return this.#throw(E.KILLED, !!o.pending, 'throw', err);
+    return this.#throw(E.JS, !!o.pending, 'throw', err);
   }
 
-  #throw(code, ref, pending, what, err) {
+  #throw(code, pending, what, err) {
     const k = this.k;
-    let p;
-    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
-    if (code === E.JS) {
-      ref = k.nextRef++;
-      k.values.set(ref, err);
+    let p, caller;
+    try {
+      p = this.k_ptr();
+      caller = k.enter(what);
+    } catch (e) {
+      return Promise.reject(e);
     }
     if (p === k.currentPtr()) {
       // raised at once in the caller
-      k.values.delete(ref);
       return Promise.reject(code === E.KILLED ? (err ?? new TaskletExit()) : err);
     }
-    return k.op(what, () => k.M._sl_js_throw(p, code, ref, 0, pending ? 1 : 0));
+    const ref = code === E.JS ? k.keep(err) : 0;
+    const rc = k.call(k.x.sl_js_throw, p, code, ref, 0, pending ? 1 : 0);
+    if (rc < 0 && rc !== E.PENDING && ref) k.values.delete(ref);
+    return k.settle(caller, rc, what, K_NONE);
   }
 
   toString() { return `Tasklet(${this.id} ${this.name})`; }
@@ -631,28 +683,41 @@ export class Channel {
 
   send(v) {
     const k = this.k;
-    let p;
-    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
-    const [lo, hi, ref] = k.encode(v);
-    return k.op('send', () => k.M._sl_js_send(p, lo, hi, ref), () => undefined).catch((e) => {
-      if (ref && k.values.get(ref) === v) k.values.delete(ref);
-      throw e;
-    });
+    let p, caller;
+    try {
+      p = this.k_ptr();
+      caller = k.enter('send');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const ref = k.encode(v);
+    return k.settle(caller, k.call(k.x.sl_js_send, p, k.lo, k.hi, ref), 'send', K_SEND, ref);
   }
 
   receive() {
     const k = this.k;
-    let p;
-    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
-    return k.op('receive', () => k.M._sl_js_receive(p), () => k.decode(k.outValue(), k.outVref()));
+    let p, caller;
+    try {
+      p = this.k_ptr();
+      caller = k.enter('receive');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return k.settle(caller, k.call(k.x.sl_js_receive, p), 'receive', K_RECV);
   }
 
   sendException(err) {
     const k = this.k;
-    let p;
-    try { p = this.k_ptr(); } catch (e) { return Promise.reject(e); }
+    let p, caller;
+    try {
+      p = this.k_ptr();
+      caller = k.enter('sendException');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const [code, ref] = k.errorCode(err);
-    return k.op('sendException', () => k.M._sl_js_send_exception(p, code, ref, 0));
+    const rc = k.call(k.x.sl_js_send_exception, p, code, ref, 0);
+    return k.settle(caller, rc, 'sendException', K_SEND, ref);
   }
 
   async sendSequence(iterable) {
@@ -667,23 +732,23 @@ export class Channel {
     return n;
   }
 
-  get balance() { return this.k.M._sl_channel_balance(this.k_ptr()); }
-  get preference() { return this.k.M._sl_channel_preference(this.k_ptr()); }
+  get balance() { return this.k.x.sl_channel_balance(this.k_ptr()); }
+  get preference() { return this.k.x.sl_channel_preference(this.k_ptr()); }
   set preference(v) {
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError('preference must be an integer');
     if (v < -1 || v > 1) throw new RangeError(`preference must be -1, 0 or 1 (got ${v})`);
-    this.k.M._sl_channel_set_preference(this.k_ptr(), v);
+    this.k.x.sl_channel_set_preference(this.k_ptr(), v);
   }
-  get scheduleAll() { return !!this.k.M._sl_channel_schedule_all(this.k_ptr()); }
+  get scheduleAll() { return !!this.k.x.sl_channel_schedule_all(this.k_ptr()); }
   set scheduleAll(v) {
     if (typeof v !== 'boolean') throw new TypeError('scheduleAll must be a boolean');
-    this.k.M._sl_channel_set_schedule_all(this.k_ptr(), v ? 1 : 0);
+    this.k.x.sl_channel_set_schedule_all(this.k_ptr(), v ? 1 : 0);
   }
-  close() { this.k.M._sl_channel_close(this.k_ptr()); }
-  open() { this.k.M._sl_channel_open(this.k_ptr()); }
-  get closing() { return !!this.k.M._sl_channel_closing(this.k_ptr()); }
-  get closed() { return !!this.k.M._sl_channel_closed(this.k_ptr()); }
-  get queue() { return this.k.view(this.k.M._sl_channel_queue(this.k_ptr())); }
+  close() { this.k.x.sl_channel_close(this.k_ptr()); }
+  open() { this.k.x.sl_channel_open(this.k_ptr()); }
+  get closing() { return !!this.k.x.sl_channel_closing(this.k_ptr()); }
+  get closed() { return !!this.k.x.sl_channel_closed(this.k_ptr()); }
+  get queue() { return this.k.view(this.k.x.sl_channel_queue(this.k_ptr())); }
 
   async *[Symbol.asyncIterator]() {
     while (!(this.closing && this.balance <= 0)) {
