@@ -113,14 +113,15 @@ EM_MODULE := -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createCore \
              -sENVIRONMENT=web,worker,node --pre-js wasm-build/pre.js \
              -sEXPORTED_FUNCTIONS=_malloc,_free \
              -sEXPORTED_RUNTIME_METHODS=stackSave,stackRestore \
-             -sINCOMING_MODULE_JS_API=instantiateWasm,print,printErr
+             -sINCOMING_MODULE_JS_API=instantiateWasm,print,printErr \
+             -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0
 # Catch shadow-stack overflow in a tasklet at the offending call.
 EM_STACKCHECK := -sSTACK_OVERFLOW_CHECK=1
 
 module: emcc-check $(MODULE)
 
 $(MODULE): $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) $(CORE_HDR) \
-           wasm-build/library.js wasm-build/pre.js
+           wasm-build/library.js wasm-build/pre.js Makefile
 	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) \
 	  -o $@ $(EM_FLAGS) $(EM_MODULE)
 

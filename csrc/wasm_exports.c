@@ -171,6 +171,71 @@ EXPORT void sl_js_callbacks(sl_runtime *rt, int on_switch, int on_channel) {
     sl_set_channel_callback(rt, on_channel ? js_channel_cb : NULL, NULL);
 }
 
+/* ---- introspection for tools and the demo page ---- */
+
+/* Handles of every tasklet (main first); returns how many exist. */
+EXPORT int sl_js_tasklets(sl_runtime *rt, sl_tasklet **buf, int max) {
+    int n = 0;
+    sl_tasklet *t = &rt->mainlet;
+    do {
+        if (n < max) buf[n] = t;
+        n++;
+        t = t->all_next;
+    } while (t != &rt->mainlet);
+    return n;
+}
+
+EXPORT int sl_js_channels(sl_runtime *rt, sl_channel **buf, int max) {
+    int n = 0;
+    sl_channel *c = rt->channels;
+    if (!c) return 0;
+    do {
+        if (n < max) buf[n] = c;
+        n++;
+        c = c->all_next;
+    } while (c != rt->channels);
+    return n;
+}
+
+/* Four ints per tasklet: id, state, channel id (0: none), woken_by.
+   States: 0 running, 1 runnable, 2 sending, 3 receiving, 4 paused,
+   5 waiting in run(), 6 not alive. */
+EXPORT int sl_js_inspect(sl_runtime *rt, int32_t *buf, int max) {
+    int n = 0;
+    sl_tasklet *t = &rt->mainlet;
+    do {
+        if (n < max) {
+            int32_t st = t == rt->current       ? 0
+                         : !t->alive            ? 6
+                         : t->where == SL_IN_CHAN ? (t->dir > 0 ? 2 : 3)
+                         : t->where == SL_IN_RUNQ ? 1
+                         : t->in_wd             ? 5
+                                                : 4;
+            int32_t *e = buf + 4 * n;
+            e[0] = (int32_t)t->id;
+            e[1] = st;
+            e[2] = t->chan ? (int32_t)t->chan->id : 0;
+            e[3] = (int32_t)t->woken_by;
+        }
+        n++;
+        t = t->all_next;
+    } while (t != &rt->mainlet);
+    return n;
+}
+
+/* Ids of the run queue in order from its head; returns its length. */
+EXPORT int sl_js_runqueue(sl_runtime *rt, int32_t *buf, int max) {
+    int n = 0;
+    sl_tasklet *h = rt->head, *t = h;
+    if (!h) return 0;
+    do {
+        if (n < max) buf[n] = (int32_t)t->id;
+        n++;
+        t = t->next;
+    } while (t != h);
+    return n;
+}
+
 EXPORT sl_tasklet *sl_js_spawn_c(sl_runtime *rt, const char *name,
                                  const int64_t *args, int nargs) {
     return sl_spawn_registered(rt, name, args, nargs);

@@ -96,7 +96,8 @@ class Kernel {
     this.ptr = x.sl_runtime_new(0);
     if (!this.ptr) throw new Error('stackless-wasm: out of memory creating a runtime');
     this.stackBase = x.stackSave();
-    this.tasklets = new Map(); // pointer -> Tasklet (views of C records)
+    this.tasklets = new Map(); // pointer -> Tasklet kept alive (JS-driven)
+    this.views = new Map();    // pointer -> WeakRef(Tasklet), any tasklet
     this.channels = new Map(); // pointer -> Channel
     this.values = new Map();   // handle -> JS value in flight
     this.nextRef = 1;
@@ -104,7 +105,12 @@ class Kernel {
     this.broken = null;
     this.scheduleCb = null;
     this.channelCb = null;
+    // A JS-owned C record is handed to the runtime once its object is gone:
+    // freed at once if it is dead, else when it ends.
     this.release = new FinalizationRegistry((p) => { if (!this.destroyed) x.sl_tasklet_detach(p); });
+    this.forget = new FinalizationRegistry((p) => {
+      if (this.views.get(p)?.deref() === undefined) this.views.delete(p);
+    });
     M.slOnSwitch = (p, n) => this.onSwitch(p, n);
     M.slOnChannel = (c, t, s, w) => this.onChannel(c, t, s, w);
   }
@@ -137,13 +143,38 @@ class Kernel {
   currentPtr() { return this.u32(this.ptr + this.layout.cur); }
   current() { return this.view(this.currentPtr()); }
 
-  // The Tasklet object for a C record (created on first sight).
+  // The Tasklet object for a C record: the same object every time while
+  // any is reachable (created on first sight).
   view(p) {
     if (!p) return null;
+    const id = this.u32(p + this.layout.tid);
     let t = this.tasklets.get(p);
-    if (t && this.u32(p + this.layout.tid) === t.id) return t;
-    t = new Tasklet(this, p, null);
-    return t;
+    if (t && t.id === id) return t;
+    t = this.views.get(p)?.deref();
+    if (t && t.id === id) return t;
+    return new Tasklet(this, p, null);
+  }
+
+  // Call f(rt, buf, max) filling `per` int32s per item, growing a scratch
+  // buffer until everything fits; a copy of the items.
+  fill(f, per) {
+    for (;;) {
+      const cap = this.scratchCap ?? 0;
+      const n = cap ? f(this.ptr, this.scratch, cap / per) : f(this.ptr, 0, 0);
+      if (n * per <= cap) return this.M.HEAP32.slice(this.scratch >> 2, (this.scratch >> 2) + n * per);
+      if (this.scratch) this.x.free(this.scratch);
+      this.scratchCap = Math.max(1024, n * per * 2);
+      this.scratch = this.x.malloc(this.scratchCap * 4);
+      if (!this.scratch) throw new RangeError('out of memory');
+    }
+  }
+
+  list(f) { return Array.from(this.fill(f, 1), (p) => p >>> 0); }
+
+  channelView(p) {
+    const ch = new Channel(this, p);
+    this.channels.set(p, ch);
+    return ch;
   }
 
   // ---- values ----
@@ -201,7 +232,17 @@ class Kernel {
   error(rc, what) {
     const detail = this.detail();
     switch (rc) {
-      case E.KILLED: return new TaskletExit();
+      case E.KILLED: {
+        // a TaskletExit the user threw travels with its handle
+        this.x.sl_js_errval(this.ptr);
+        const ref = this.u32(this.out);
+        const v = ref ? this.values.get(ref) : undefined;
+        if (v instanceof TaskletExit) {
+          this.values.delete(ref);
+          return v;
+        }
+        return new TaskletExit();
+      }
       case E.DEADLOCK: return new DeadlockError(detail || 'Deadlock');
       case E.CLOSED: return new ChannelClosedError(`${what}: ${detail}`);
       case E.JS: {
@@ -229,8 +270,7 @@ class Kernel {
 
   // A thrown JS value travels to C as (SL_EJS, handle).
   errorCode(err) {
-    if (err instanceof TaskletExit) return [E.KILLED, 0];
-    return [E.JS, this.keep(err)];
+    return [err instanceof TaskletExit ? E.KILLED : E.JS, this.keep(err)];
   }
 
   // ---- calls that may switch ----
@@ -238,6 +278,11 @@ class Kernel {
   // operation: one at a time.
   enter(what) {
     this.check();
+    if (this.gated) {
+      // the resumed tasklet has not run yet, so this call comes from code
+      // that is itself waiting (e.g. main calling again without await)
+      throw new StateError(`${what}: a second concurrent call while the caller's previous operation is pending; await each call before the next`);
+    }
     const caller = this.current();
     if (caller.k_res) {
       throw new StateError(`${what}: ${caller.name} is already waiting on an operation; await each call before the next`);
@@ -280,8 +325,9 @@ class Kernel {
       return p;
     }
     if (rc < 0) {
+      const err = this.error(rc, what);
       if (kind === K_SEND && value) this.values.delete(value);
-      return Promise.reject(this.error(rc, what));
+      return Promise.reject(err);
     }
     return kind === K_NONE || kind === K_SEND ? DONE : Promise.resolve(this.result(kind, value));
   }
@@ -299,13 +345,15 @@ class Kernel {
     const p = this.currentPtr();
     const t = this.view(p);
     const resolve = t.k_res;
+    if (resolve || (t.isJS && !t.k_started)) this.closeGate();
     if (resolve) {
       const reject = t.k_rej, kind = t.k_kind, value = t.k_value;
       t.k_res = t.k_rej = t.k_value = null;
       const rc = this.x.sl_js_complete(p);
       if (rc < 0) {
+        const err = this.error(rc, t.k_what);
         if (kind === K_SEND && value) this.values.delete(value);
-        reject(this.error(rc, t.k_what));
+        reject(err);
       } else {
         resolve(this.result(kind, value));
       }
@@ -333,6 +381,15 @@ class Kernel {
     // Main current without a pending call: nothing to settle.
   }
 
+  // Until the tasklet that dispatch() resumes runs (a microtask queued
+  // before its own continuation), no other code may start an operation:
+  // it could only be a tasklet that already waits.
+  closeGate() {
+    if (this.gated) return;
+    this.gated = true;
+    queueMicrotask(() => { this.gated = false; });
+  }
+
   // A JS tasklet's function has finished.
   end(t, err, failed) {
     if (this.destroyed) return;
@@ -342,10 +399,10 @@ class Kernel {
       return;
     }
     let code = 0, ref = 0;
-    if (failed) [code, ref] = this.errorCode(err);
-    this.tasklets.delete(p); // no longer kept alive by the runtime
-    this.release.register(t, p);
+    if (failed && err instanceof TaskletExit) code = E.KILLED;
+    else if (failed) [code, ref] = this.errorCode(err);
     this.call(this.x.sl_js_end, p, code, ref, 0);
+    this.tasklets.delete(p); // no longer kept alive by the runtime
     this.dispatch();
   }
 
@@ -526,6 +583,42 @@ export class Runtime {
     }).join('\n');
   }
 
+  // ---- introspection (beyond API.md: for tools and the demo page) ----
+
+  /** The instance's linear memory (C state can be read from it). */
+  get memory() { return kernel(this).M.HEAPU8.buffer; }
+
+  /** Every tasklet of the runtime, C tasklets included, main first. */
+  tasklets() {
+    const k = kernel(this);
+    return k.list(k.x.sl_js_tasklets).map((p) => k.view(p));
+  }
+
+  /** Every channel of the runtime, those made by C tasklets included. */
+  channels() {
+    const k = kernel(this);
+    return k.list(k.x.sl_js_channels).map((p) => k.channels.get(p) ?? k.channelView(p));
+  }
+
+  /**
+   * The scheduler's state in typed arrays (cheap enough for every frame):
+   * per tasklet its id, state (0 running, 1 runnable, 2 sending,
+   * 3 receiving, 4 paused, 5 waiting in run(), 6 not alive), the id of
+   * the channel it waits on and of the tasklet that last woke it; and the
+   * run queue's tasklet ids in order.
+   */
+  inspect() {
+    const k = kernel(this);
+    const rows = k.fill(k.x.sl_js_inspect, 4);
+    const ids = new Int32Array(rows.length / 4), states = new Int8Array(ids.length),
+      channels = new Int32Array(ids.length), wokenBy = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      ids[i] = rows[4 * i]; states[i] = rows[4 * i + 1];
+      channels[i] = rows[4 * i + 2]; wokenBy[i] = rows[4 * i + 3];
+    }
+    return { ids, states, channels, wokenBy, runQueue: k.fill(k.x.sl_js_runqueue, 1) };
+  }
+
   destroy() {
     const k = kernels.get(this);
     if (!k || k.destroyed) return;
@@ -558,6 +651,8 @@ export class Tasklet {
     this.k_started = false;
     this.k_name = null;
     if (this.isJS || k.x.sl_tasklet_is_main(p)) k.tasklets.set(p, this);
+    k.views.set(p, new WeakRef(this));
+    k.forget.register(this, p);
   }
 
   // The C record, if this handle is still valid.
@@ -658,10 +753,9 @@ export class Tasklet {
       // raised at once in the caller
       return Promise.reject(code === E.KILLED ? (err ?? new TaskletExit()) : err);
     }
-    const ref = code === E.JS ? k.keep(err) : 0;
+    const ref = err === null ? 0 : k.keep(err);
     const rc = k.call(k.x.sl_js_throw, p, code, ref, 0, pending ? 1 : 0);
-    if (rc < 0 && rc !== E.PENDING && ref) k.values.delete(ref);
-    return k.settle(caller, rc, what, K_NONE);
+    return k.settle(caller, rc, what, K_SEND, ref);
   }
 
   toString() { return `Tasklet(${this.id} ${this.name})`; }
