@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "sl_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -111,7 +112,29 @@ static void entry(unsigned hi, unsigned lo) {
     abort(); /* setcontext does not return */
 }
 
+/* Each stack takes two memory mappings (the stack and its guard page), and
+   the kernel caps a process's mappings (vm.max_map_count, often 65530);
+   running into that cap makes every later mmap fail, the sanitizers' own
+   included. So stacks are capped at a quarter of it: beyond, setup fails
+   with SL_ENOMEM like any other allocation. */
+static long stacks_live;
+
+static long stacks_max(void) {
+    static long cap;
+    if (!cap) {
+        long maps = 65530;
+        FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+        if (f) {
+            if (fscanf(f, "%ld", &maps) != 1) maps = 65530;
+            fclose(f);
+        }
+        cap = maps / 4 > 1024 ? maps / 4 : 1024;
+    }
+    return cap;
+}
+
 int slb_prepare(sl_runtime *rt, sl_tasklet *t) {
+    if (stacks_live >= stacks_max()) return SL_ENOMEM;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t size = (rt->stack_size + page - 1) / page * page;
     void *mem = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
@@ -135,6 +158,7 @@ int slb_prepare(sl_runtime *rt, sl_tasklet *t) {
     t->ctx.stack_size = size;
     t->ctx.asan_fake = NULL;
     t->started = 1;
+    stacks_live++;
     return 0;
 }
 
@@ -143,6 +167,7 @@ void slb_release(sl_runtime *rt, sl_tasklet *t) {
     if (t->is_main || !t->ctx.stack) return;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     munmap((char *)t->ctx.stack - page, t->ctx.stack_size + page);
+    stacks_live--;
     free(t->ctx.uc);
     memset(&t->ctx, 0, sizeof t->ctx);
     t->started = 0;
