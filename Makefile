@@ -25,7 +25,10 @@ NATIVE_BENCH_CFLAGS := $(WARN) -O2 -DNDEBUG
 export NODE_PATH := /usr/share/nodejs$(if $(NODE_PATH),:$(NODE_PATH))
 EMCC := emcc
 # Asyncify instruments every function that can reach a tasklet switch.
-EM_ASYNCIFY := -sASYNCIFY
+# Formatting an error message never switches, but printf's indirect calls
+# make Asyncify assume it might: leaving it out saves ~16% of the code.
+EM_ASYNCIFY := -sASYNCIFY \
+  "-sASYNCIFY_REMOVE=['__fwritex','__vfprintf_internal','fmt_fp','out*','pad','printf_core','snprintf','vfprintf','vsnprintf','sl__fail','deadlock','sl_dump']"
 # The asyncify.* imports the switch backend calls are rewritten by the
 # Asyncify pass; this library only declares them to the linker.
 EM_IMPORTS := --js-library wasm-build/library.js
@@ -87,7 +90,7 @@ $(BUILD)/package.json:
 	@mkdir -p $(BUILD)
 	echo '{ "type": "commonjs" }' > $@
 
-$(BUILD)/wasm/%.js: tests/c/%.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) \
+$(BUILD)/wasm/%.js: tests/c/%.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) Makefile \
                     wasm-build/library.js
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS) $(EM_EXTRA)
@@ -147,8 +150,18 @@ $(BUILD)/bench/core-wasm.js: bench/core.c $(WASM_SRC) $(CORE_HDR) \
 	@mkdir -p $(dir $@)
 	$(EMCC) $(WARN) -O2 -DNDEBUG -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
 
-bench: emcc-check $(BUILD)/package.json $(BUILD)/bench/core-wasm.js $(BUILD)/bench/core-native
-	$(NODE_RUN) bench/run-core.mjs
+# The module linked without Asyncify (it cannot switch): only to measure
+# what Asyncify adds to the code size.
+$(BUILD)/bench/noasyncify.wasm: $(MODULE)
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WARN) -O2 -Icsrc $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) \
+	  -o $(BUILD)/bench/noasyncify.mjs $(EM_CFLAGS) $(EM_LTO) $(EM_IMPORTS) \
+	  $(EM_MEMORY) $(EM_NOASSERT) $(EM_MODULE)
+
+bench: emcc-check module node_modules/.package-lock.json $(BUILD)/package.json \
+       $(BUILD)/bench/core-wasm.js $(BUILD)/bench/core-native \
+       $(BUILD)/bench/noasyncify.wasm
+	node bench/run.mjs
 
 clean:
 	rm -rf $(BUILD)
