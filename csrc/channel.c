@@ -31,6 +31,10 @@ int sl_channel_free(sl_channel *ch) {
     if (!ch) return SL_EINVAL;
     sl_runtime *rt = ch->rt;
     if (SL_FOREIGN(rt)) return SL_EFOREIGN;
+    SL_REFUSE_IN_CALLBACK(rt);
+    if (ch->users)
+        return sl__fail(rt, SL_EBUSY,
+                        "channel %u is in use by a send_sequence", ch->id);
     if (ch->balance)
         return sl__fail(rt, SL_EBUSY,
                         "channel %u still has %d blocked tasklets", ch->id,
@@ -177,10 +181,15 @@ int sl_channel_send_exception(sl_channel *ch, int code, int64_t value) {
 int sl_channel_send_sequence(sl_channel *ch, const int64_t *values, size_t n) {
     if (!ch || (!values && n)) return SL_EINVAL;
     if (n > INT32_MAX) return sl__fail(ch->rt, SL_EINVAL, "sequence too long");
+    ch->users++; /* the channel may not be freed between two values */
     for (size_t i = 0; i < n; i++) {
         int rc = chan_op(ch, 1, values[i], 0, NULL);
-        if (rc) return rc;
+        if (rc) {
+            ch->users--;
+            return rc;
+        }
     }
+    ch->users--;
     return (int)n;
 }
 

@@ -90,6 +90,7 @@ sl_runtime *sl_runtime_new(const sl_config *cfg) {
 
 int sl_runtime_free(sl_runtime *rt) {
     if (!rt) return SL_EINVAL;
+    SL_REFUSE_IN_CALLBACK(rt);
     if (sl__active == rt || rt->current != &rt->mainlet)
         return sl__fail(rt, SL_ESTATE,
                         "a runtime can only be freed from its main tasklet");

@@ -111,6 +111,7 @@ struct sl_channel {
     int8_t preference;
     uint8_t schedule_all;
     uint8_t closing;
+    uint32_t users;               /* send_sequence calls in progress */
 };
 
 struct sl_runtime {
@@ -185,6 +186,17 @@ SL_HIDDEN void slb_run_c(sl_runtime *rt);
 
 /* Runtime whose C tasklet is executing (NULL: a main or JS tasklet). */
 SL_HIDDEN extern sl_runtime *sl__active;
+
+/* Callbacks run in the middle of a switch or a channel operation: calls
+   that change queues or free objects are refused there. */
+#define SL_IN_CALLBACK(rt) ((rt)->in_sched_cb | (rt)->in_chan_cb)
+#define SL_REFUSE_IN_CALLBACK(rt)                                             \
+    do {                                                                      \
+        if (SL_IN_CALLBACK(rt))                                               \
+            return sl__fail((rt), SL_ERECURSIVE,                              \
+                            "not allowed inside a schedule or channel "       \
+                            "callback");                                      \
+    } while (0)
 
 /* Mutations from a C tasklet of another runtime are refused. */
 #define SL_FOREIGN(rt) (sl__active && sl__active != (rt))

@@ -9,7 +9,8 @@
  * a shared scratch area and returns, until the loop is reached. The loop
  * then moves the tasklet's state into a tight heap buffer: the used slice
  * of the shared tasklet C-stack region (address-taken locals live there)
- * followed by the Asyncify data. Resuming copies both back and rewinds.
+ * followed by the Asyncify data. Resuming copies the slice back and
+ * rewinds from the buffer itself.
  *
  * Asyncify does not instrument a function that calls the asyncify.*
  * imports, so slb_transfer and loop() are plain code: they must stay out
@@ -52,6 +53,7 @@ static struct {
     uint8_t *region_top;
     size_t region_size;
     adata *scratch; /* header followed by SAVE_LIMIT + GUARD bytes */
+    adata rewind;   /* header for rewinding from a tasklet's buffer */
     int rewinding;  /* a resume is rewinding into slb_transfer */
     int unwinding;  /* a suspend is unwinding to the loop */
     int users;      /* runtimes alive */
@@ -157,15 +159,14 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
         if (t->started) {
             uint32_t cstack = (uint32_t)(B.region_top - (uint8_t *)t->ctx.sp);
             copy_words((void *)t->ctx.sp, t->ctx.save, cstack);
-            copy_words(SCRATCH_DATA, t->ctx.save + cstack, t->ctx.adata);
             rt->stats.save_bytes -= (double)(cstack + t->ctx.adata);
-            /* Asyncify pops its data from the end while rewinding */
-            B.scratch->cur = SCRATCH_DATA + t->ctx.adata;
+            /* Rewinding only reads, popping from the end: straight from
+               the tasklet's own buffer, no copy */
+            B.rewind.cur = B.rewind.end = t->ctx.save + cstack + t->ctx.adata;
             t->ctx.adata = 0;
-            B.scratch->end = SCRATCH_DATA + SAVE_LIMIT + GUARD;
             B.rewinding = 1;
             stackRestore(t->ctx.sp);
-            asyncify_start_rewind(B.scratch);
+            asyncify_start_rewind(&B.rewind);
         } else {
             t->started = 1;
             stackRestore((uintptr_t)B.region_top);

@@ -68,6 +68,7 @@ static void drop_frames(sl_tasklet *t) {
 
 int sl_tasklet_detach(sl_tasklet *t) {
     SL_CHECK_T(t);
+    SL_REFUSE_IN_CALLBACK(t->rt);
     if (t->is_main) return SL_ESTATE;
     if (t->alive) t->detached = 1;
     else sl__tasklet_destroy(t);
@@ -76,6 +77,7 @@ int sl_tasklet_detach(sl_tasklet *t) {
 
 int sl_tasklet_free(sl_tasklet *t) {
     SL_CHECK_T(t);
+    SL_REFUSE_IN_CALLBACK(t->rt);
     if (SL_FOREIGN(t->rt)) return SL_EFOREIGN;
     if (t->is_main)
         return sl__fail(t->rt, SL_ESTATE, "the main tasklet cannot be freed");
@@ -89,6 +91,7 @@ int sl_tasklet_free(sl_tasklet *t) {
 int sl_tasklet_bind(sl_tasklet *t, sl_func fn) {
     SL_CHECK_T(t);
     sl_runtime *rt = t->rt;
+    SL_REFUSE_IN_CALLBACK(rt);
     if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (t == rt->current)
         return sl__fail(rt, SL_ECURRENT, "can't (re)bind the current tasklet");
@@ -104,6 +107,7 @@ int sl_tasklet_bind(sl_tasklet *t, sl_func fn) {
 int sl_tasklet_setup(sl_tasklet *t, void *arg) {
     SL_CHECK_T(t);
     sl_runtime *rt = t->rt;
+    SL_REFUSE_IN_CALLBACK(rt);
     if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (!t->fn)
         return sl__fail(rt, SL_EUNBOUND,
@@ -135,6 +139,7 @@ static int runnable_check(sl_tasklet *t) {
 
 int sl_tasklet_insert(sl_tasklet *t) {
     SL_CHECK_T(t);
+    SL_REFUSE_IN_CALLBACK(t->rt);
     if (SL_FOREIGN(t->rt)) return SL_EFOREIGN;
     int rc = runnable_check(t);
     if (rc) return rc;
@@ -145,6 +150,7 @@ int sl_tasklet_insert(sl_tasklet *t) {
 int sl_tasklet_remove(sl_tasklet *t) {
     SL_CHECK_T(t);
     sl_runtime *rt = t->rt;
+    SL_REFUSE_IN_CALLBACK(rt);
     if (SL_FOREIGN(rt)) return SL_EFOREIGN;
     if (t->where == SL_IN_CHAN)
         return sl__fail(rt, SL_EBLOCKED, "You cannot remove a blocked tasklet");
@@ -176,6 +182,7 @@ int sl_tasklet_throw(sl_tasklet *t, int code, int64_t value, int pending) {
     sl_runtime *rt = t->rt;
     if (code >= 0)
         return sl__fail(rt, SL_EINVAL, "throw: the code must be negative");
+    SL_REFUSE_IN_CALLBACK(rt);
     if (t == rt->current) {
         t->errval = value;
         return code;

@@ -1,0 +1,342 @@
+/*
+ * test_fuzz_regressions.c: bugs found by the libFuzzer target
+ * (tests/fuzz/fuzz_ops.c), reduced to small programs.
+ *
+ * 1. Inside a schedule callback only the switching calls are refused;
+ *    calls that change the run queue or free objects without switching
+ *    (remove, insert, setup, kill/throw pending, bind, free, channel free,
+ *    runtime free) go through. On the tasklet being switched to, remove
+ *    leaves it running outside the run queue (NULL dereference at its
+ *    next schedule) and free is a use after free.
+ * 2. Inside a channel callback only channel calls are refused, but the
+ *    operation has already picked its partner: killing or freeing that
+ *    partner from the callback makes the operation unlink a tasklet that
+ *    is no longer on the channel (SL_DEBUG invariant; use after free).
+ * 3. sl_channel_free succeeds while a tasklet is between two values of
+ *    sl_channel_send_sequence on that channel; the tasklet then sends on
+ *    freed memory.
+ *
+ * The tests detect each bug without corrupting the runtime where they can
+ * (repairing what a wrongly accepted call did). The destructive cases run
+ * natively only, each in a child process whose crash fails the test.
+ */
+#if !defined(__EMSCRIPTEN__)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "test.h"
+
+#if !defined(__EMSCRIPTEN__)
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
+static sl_runtime *rt;
+static sl_channel *ch;
+
+static int body_nop(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static int body_yield(void *arg)
+{
+    (void)arg;
+    sl_schedule(rt, 0, NULL);
+    return 0;
+}
+
+static sl_tasklet *owned(sl_func fn)
+{
+    sl_tasklet *t = sl_tasklet_new(rt, fn);
+    CHECK(t != NULL);
+    return t;
+}
+
+/* ---- 1. queue changes inside a schedule callback ---------------------- */
+
+enum { Q_REMOVE, Q_INSERT, Q_SETUP, Q_KILL_PENDING, Q_THROW_PENDING, Q_BIND,
+       Q_FREE, Q_CHANNEL_FREE, Q_N };
+static const char *const q_names[Q_N] = {
+    "sl_tasklet_remove", "sl_tasklet_insert", "sl_tasklet_setup",
+    "sl_tasklet_kill(pending)", "sl_tasklet_throw(pending)",
+    "sl_tasklet_bind", "sl_tasklet_free", "sl_channel_free"};
+static int q_rc[Q_N];
+static int q_done;
+/* none of them is the tasklet switched from or to */
+static sl_tasklet *queued, *queued2, *paused, *paused2, *fresh, *spare;
+static sl_channel *spare_ch;
+
+static void queue_changing_cb(sl_tasklet *prev, sl_tasklet *next, void *ud)
+{
+    (void)prev;
+    (void)next;
+    (void)ud;
+    if (q_done)
+        return;
+    q_done = 1;
+    /* each accepted call is undone or left harmless */
+    q_rc[Q_REMOVE] = sl_tasklet_remove(queued);
+    if (q_rc[Q_REMOVE] == 0)
+        sl_tasklet_insert(queued);
+    q_rc[Q_INSERT] = sl_tasklet_insert(paused);
+    q_rc[Q_SETUP] = sl_tasklet_setup(fresh, NULL);
+    q_rc[Q_KILL_PENDING] = sl_tasklet_kill(queued, 1);
+    q_rc[Q_THROW_PENDING] = sl_tasklet_throw(queued2, SL_EKILLED, 0, 1);
+    q_rc[Q_BIND] = sl_tasklet_bind(paused2, NULL);
+    q_rc[Q_FREE] = sl_tasklet_free(spare);
+    if (q_rc[Q_FREE] == 0)
+        spare = NULL;
+    q_rc[Q_CHANNEL_FREE] = sl_channel_free(spare_ch);
+    if (q_rc[Q_CHANNEL_FREE] == 0)
+        spare_ch = NULL;
+}
+
+static void test_schedule_cb_refuses_queue_changes(void)
+{
+    int i;
+    rt = test_runtime_new();
+    spare_ch = sl_channel_new(rt);
+    sl_spawn(rt, body_yield, NULL);
+    queued = owned(body_nop);
+    queued2 = owned(body_nop);
+    spare = owned(body_nop);
+    paused = owned(body_nop);
+    paused2 = owned(body_nop);
+    fresh = owned(body_nop);
+    sl_tasklet_setup(queued, NULL);
+    sl_tasklet_setup(queued2, NULL);
+    sl_tasklet_setup(spare, NULL);
+    sl_tasklet_setup(paused, NULL);
+    sl_tasklet_setup(paused2, NULL);
+    sl_tasklet_remove(paused);
+    sl_tasklet_remove(paused2);
+    for (i = 0; i < Q_N; i++)
+        q_rc[i] = 99;
+    q_done = 0;
+    sl_set_schedule_callback(rt, queue_changing_cb, NULL);
+    CHECK(sl_run(rt, 0) >= 0); /* main -> the yielding tasklet: callback */
+    sl_set_schedule_callback(rt, NULL, NULL);
+    CHECK_EQ_INT(q_done, 1);
+    for (i = 0; i < Q_N; i++) {
+        if (!CHECK_EQ_INT(q_rc[i], SL_ERECURSIVE))
+            printf("#   %s inside a schedule callback\n", q_names[i]);
+    }
+    /* the runtime goes on */
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    CHECK_EQ_INT((int)sl_stats_get(rt)->blocked, 0);
+    test_runtime_free(rt);
+}
+
+/* ---- 3. a channel freed during send_sequence -------------------------- */
+
+static int body_sequence(void *arg)
+{
+    static const int64_t vals[3] = {1, 2, 3};
+    (void)arg;
+    TRACE("seq%d", sl_channel_send_sequence(ch, vals, 3));
+    return 0;
+}
+
+static void test_channel_free_during_send_sequence(void)
+{
+    int64_t v = 0;
+    int rc;
+    rt = test_runtime_new();
+    ch = sl_channel_new(rt);
+    sl_tasklet *s = owned(body_sequence);
+    sl_tasklet_setup(s, NULL);
+    CHECK_EQ_INT(sl_run(rt, 0), 0); /* s blocks sending 1 */
+    CHECK_EQ_INT(sl_channel_receive(ch, &v), 0);
+    CHECK_EQ_INT(v, 1);
+    /* s is runnable, between the values: balance 0 and nobody blocked */
+    CHECK_EQ_INT(sl_channel_balance(ch), 0);
+    CHECK_EQ_INT(sl_tasklet_scheduled(s), 1);
+    rc = sl_channel_free(ch);
+    if (!CHECK_EQ_INT(rc, SL_EBUSY)) {
+        printf("#   sl_channel_free let the channel go under a "
+               "send_sequence\n");
+        /* s would send on freed memory: drop it without running it */
+        CHECK_EQ_INT(sl_tasklet_free(s), 0);
+        test_runtime_free(rt);
+        return;
+    }
+    CHECK_EQ_INT(sl_channel_receive(ch, &v), 0);
+    CHECK_EQ_INT(v, 2);
+    CHECK_EQ_INT(sl_channel_receive(ch, &v), 0);
+    CHECK_EQ_INT(v, 3);
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    CHECK_TRACE("seq3");
+    CHECK_EQ_INT(sl_channel_free(ch), 0);
+    sl_tasklet_free(s);
+    test_runtime_free(rt);
+}
+
+/* ---- destructive cases, each in a child process (native) -------------- */
+
+#if !defined(__EMSCRIPTEN__)
+
+/* Run fn in a child; it passes when the child exits with 0 (the runtime
+   survived and stayed consistent). A sanitizer report, an invariant
+   failure or a segfault in the child fails the test. */
+static void in_child(const char *what, int (*fn)(void))
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fn());
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    if (!CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        if (WIFSIGNALED(status))
+            printf("#   %s: the child died of signal %d\n", what,
+                   WTERMSIG(status));
+        else
+            printf("#   %s: the child exited with %d\n", what,
+                   WEXITSTATUS(status));
+    }
+}
+
+/* After the scenario: consistent, and still working. */
+static int survived(void)
+{
+    const sl_stats *st = sl_stats_get(rt);
+    if (sl_run(rt, 0) < 0 && sl_run(rt, 0) < 0)
+        return 3;
+    if (st->runnable != 1 || st->blocked != 0)
+        return 4;
+    sl_tasklet *t = sl_spawn(rt, body_yield, NULL);
+    if (!t || sl_run(rt, 0) != 0 || st->tasklets != 1)
+        return 5;
+    return sl_runtime_free(rt) == 0 ? 0 : 6;
+}
+
+static int cb_what;
+static int cb_once;
+
+static void next_changing_cb(sl_tasklet *prev, sl_tasklet *next, void *ud)
+{
+    (void)prev;
+    (void)ud;
+    if (cb_once++)
+        return;
+    switch (cb_what) {
+    case 0: sl_tasklet_remove(next); break;
+    case 1: sl_tasklet_free(next); break;
+    case 2: sl_runtime_free(rt); break; /* prev is main here */
+    }
+}
+
+static int scenario_schedule_cb(void)
+{
+    rt = sl_runtime_new(NULL);
+    sl_tasklet *a = sl_tasklet_new(rt, body_yield);
+    sl_tasklet_setup(a, NULL);
+    cb_once = 0;
+    sl_set_schedule_callback(rt, next_changing_cb, NULL);
+    sl_run(rt, 0);
+    sl_set_schedule_callback(rt, NULL, NULL);
+    return survived();
+}
+
+static void test_schedule_cb_remove_next(void)
+{
+    cb_what = 0;
+    in_child("sl_tasklet_remove(next) in a schedule callback",
+             scenario_schedule_cb);
+}
+
+static void test_schedule_cb_free_next(void)
+{
+    cb_what = 1;
+    in_child("sl_tasklet_free(next) in a schedule callback",
+             scenario_schedule_cb);
+}
+
+static void test_schedule_cb_runtime_free(void)
+{
+    cb_what = 2;
+    in_child("sl_runtime_free in a schedule callback", scenario_schedule_cb);
+}
+
+static sl_tasklet *partner;
+
+static int body_recv(void *arg)
+{
+    int64_t v;
+    (void)arg;
+    TRACE("r%d", sl_channel_receive(ch, &v));
+    return 0;
+}
+
+static void partner_changing_cb(sl_channel *c, sl_tasklet *t, int sending,
+                                int willblock, void *ud)
+{
+    (void)c;
+    (void)t;
+    (void)sending;
+    (void)willblock;
+    (void)ud;
+    if (cb_once++)
+        return;
+    switch (cb_what) {
+    case 0: sl_tasklet_kill(partner, 1); break;
+    case 1: sl_tasklet_kill(partner, 0); break;
+    case 2: sl_tasklet_free(partner); partner = NULL; break;
+    }
+}
+
+static int scenario_channel_cb(void)
+{
+    rt = sl_runtime_new(NULL);
+    ch = sl_channel_new(rt);
+    partner = sl_tasklet_new(rt, body_recv);
+    sl_tasklet_setup(partner, NULL);
+    sl_run(rt, 0); /* the partner blocks receiving */
+    cb_once = 0;
+    sl_set_channel_callback(rt, partner_changing_cb, NULL);
+    sl_channel_send(ch, 5); /* the partner is picked, then the callback */
+    sl_set_channel_callback(rt, NULL, NULL);
+    if (sl_channel_balance(ch) != 0)
+        return 7;
+    return survived();
+}
+
+static void test_channel_cb_kill_partner_pending(void)
+{
+    cb_what = 0;
+    in_child("sl_tasklet_kill(partner, 1) in a channel callback",
+             scenario_channel_cb);
+}
+
+static void test_channel_cb_kill_partner(void)
+{
+    cb_what = 1;
+    in_child("sl_tasklet_kill(partner, 0) in a channel callback",
+             scenario_channel_cb);
+}
+
+static void test_channel_cb_free_partner(void)
+{
+    cb_what = 2;
+    in_child("sl_tasklet_free(partner) in a channel callback",
+             scenario_channel_cb);
+}
+
+#endif /* !__EMSCRIPTEN__ */
+
+int main(void)
+{
+    RUN_TEST(test_schedule_cb_refuses_queue_changes);
+    RUN_TEST(test_channel_free_during_send_sequence);
+#if !defined(__EMSCRIPTEN__)
+    RUN_TEST(test_schedule_cb_remove_next);
+    RUN_TEST(test_schedule_cb_free_next);
+    RUN_TEST(test_schedule_cb_runtime_free);
+    RUN_TEST(test_channel_cb_kill_partner_pending);
+    RUN_TEST(test_channel_cb_kill_partner);
+    RUN_TEST(test_channel_cb_free_partner);
+#endif
+    return test_summary();
+}
