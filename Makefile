@@ -35,8 +35,10 @@ EM_IMPORTS := --js-library wasm-build/library.js
 # Binaryen must not inline the un-instrumented switch code into its
 # instrumented callers, or tasklets silently stop interleaving.
 EM_NOINLINE := "-sBINARYEN_EXTRA_PASSES=--flexible-inline-max-function-size=0,--one-caller-inline-max-function-size=0"
-# Many tasklets need more than the initial 16 MiB.
-EM_MEMORY := -sALLOW_MEMORY_GROWTH=1
+# Many tasklets need more than the initial 16 MiB. Static data starts at
+# 256 KiB: below it lies the tasklet stack region, whose overflow runs below
+# address 0 and traps (csrc/switch_asyncify.c).
+EM_MEMORY := -sALLOW_MEMORY_GROWTH=1 -sGLOBAL_BASE=262144
 # -O0 builds turn on ASSERTIONS, whose Asyncify checks trap on in-wasm
 # switching (DESIGN.md); keep them off.
 EM_NOASSERT := -sASSERTIONS=0
@@ -118,9 +120,6 @@ EM_MODULE := -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createCore \
              -sEXPORTED_RUNTIME_METHODS=stackSave,stackRestore \
              -sINCOMING_MODULE_JS_API=instantiateWasm,print,printErr \
              -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0
-# Catch shadow-stack overflow in a tasklet at the offending call.
-EM_STACKCHECK := -sSTACK_OVERFLOW_CHECK=1
-
 module: emcc-check $(MODULE)
 
 $(MODULE): $(WASM_SRC) csrc/wasm_exports.c $(CTASKLETS) $(CORE_HDR) \
@@ -138,7 +137,7 @@ test-js: module node_modules/.package-lock.json
 	node --test tests/
 
 # ---- everything -----------------------------------------------------------
-test: test-native test-wasm test-js
+test: test-native test-wasm test-js test-browser
 
 # ---- benchmarks ------------------------------------------------------------
 $(BUILD)/bench/core-native: bench/core.c $(NATIVE_SRC) $(CORE_HDR)
@@ -165,3 +164,121 @@ bench: emcc-check module node_modules/.package-lock.json $(BUILD)/package.json \
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- fuzzing (clang + libFuzzer, ASan/UBSan/LeakSanitizer) ------------------
+# tests/fuzz/fuzz_ops.c drives the C API with operation sequences and checks
+# the runtime's invariants after each one. `make fuzz-native` fuzzes for
+# FUZZ_SECONDS; `make test-fuzz-smoke` replays the seeds and then fuzzes
+# briefly. FUZZ_AVOID_KNOWN (a bit mask) steers clear of bugs not fixed yet
+# (tests/c/test_fuzz_regressions.c): 1, inserting a tasklet that waits in a
+# budgeted sl_run; 2, switching calls inside a channel callback.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_AVOID_KNOWN ?= 0
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_BIN := $(FUZZ_DIR)/fuzz_ops$(if $(filter-out 0,$(FUZZ_AVOID_KNOWN)),-avoid$(FUZZ_AVOID_KNOWN))
+FUZZ_CORPUS := $(FUZZ_DIR)/corpus
+FUZZ_SEEDS := $(wildcard tests/fuzz/seeds/*)
+# SL_DEBUG: the core's own invariant checks abort as well.
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -Werror -g -O1 -fno-omit-frame-pointer \
+               -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -DSL_DEBUG \
+               -DFUZZ_AVOID_KNOWN=$(FUZZ_AVOID_KNOWN)
+# -timeout: an input that runs for seconds is a hang. ASan's one-time
+# makecontext warning is filtered out.
+FUZZ_RUN = ASAN_OPTIONS=detect_leaks=1 $(FUZZ_BIN) -max_len=4096 \
+           -timeout=10 -detect_leaks=1 -print_final_stats=1
+FUZZ_FILTER := grep -v "ASan doesn't fully support makecontext"
+
+.PHONY: fuzz-native fuzz-check test-fuzz-smoke soak
+
+# clang's libFuzzer runtime ships in Debian's libclang-rt-14-dev.
+fuzz-check:
+	@mkdir -p $(FUZZ_DIR)
+	@printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+	  > $(FUZZ_DIR)/check.c
+	@clang -fsanitize=fuzzer $(FUZZ_DIR)/check.c -o $(FUZZ_DIR)/check \
+	    2>/dev/null || { \
+	  echo "libFuzzer runtime missing: installing libclang-rt-14-dev"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libclang-rt-14-dev; }
+
+$(FUZZ_BIN): tests/fuzz/fuzz_ops.c $(NATIVE_SRC) $(CORE_HDR) Makefile
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Icsrc $(NATIVE_SRC) $< -o $@
+
+fuzz-native: fuzz-check $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_CORPUS)
+	@if [ -n "$(FUZZ_SEEDS)" ]; then cp -n $(FUZZ_SEEDS) $(FUZZ_CORPUS)/; fi
+	@set -o pipefail; $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_CORPUS) 2>&1 | $(FUZZ_FILTER)
+
+# Replay the seeds (each must pass), then fuzz briefly from them in a
+# scratch corpus; the full log is kept in build/fuzz/smoke.log.
+test-fuzz-smoke: fuzz-check $(FUZZ_BIN)
+	@rm -rf $(FUZZ_DIR)/smoke && mkdir -p $(FUZZ_DIR)/smoke && \
+	  cp $(FUZZ_SEEDS) $(FUZZ_DIR)/smoke/
+	@echo "== fuzz: replay $(words $(FUZZ_SEEDS)) seeds, then $(FUZZ_SMOKE_SECONDS) s"
+	@{ $(FUZZ_RUN) -runs=0 $(FUZZ_DIR)/smoke && \
+	   $(FUZZ_RUN) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+	     -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/smoke; } \
+	  > $(FUZZ_DIR)/smoke.log 2>&1; rc=$$?; \
+	  grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|Done)|ERROR|SUMMARY|fuzz_ops:|invariant" \
+	    $(FUZZ_DIR)/smoke.log | tail -n 20; exit $$rc
+
+# ---- the demo page (web/) --------------------------------------------------
+.PHONY: demo test-browser chromium-check
+
+# Serves the page at http://127.0.0.1:8080/ (PORT overrides).
+demo: module node_modules/.package-lock.json
+	node web/server.mjs
+
+# The browser test drives Debian's chromium, never a downloaded browser.
+chromium-check:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "chromium not found: installing Debian's chromium"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# BROWSER_TEST=1: test-js's `node --test tests/` also finds this file and
+# skips it there, so the browser runs once.
+test-browser: module node_modules/.package-lock.json chromium-check
+	BROWSER_TEST=1 node --test tests/browser/
+
+# ---- soak --------------------------------------------------------------------
+# 10,000,000 tasklet lifetimes (spawn, exchange a value with main, finish),
+# memory sampled along the way; it must end where the first batch left it.
+# Optimised builds without sanitizers (they would measure their own memory).
+SOAK_N ?= 10000000
+
+$(BUILD)/soak/soak-native: tests/c/soak.c tests/c/test.h $(NATIVE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(NATIVE_BENCH_CFLAGS) -Icsrc $(NATIVE_SRC) $< -o $@
+
+$(BUILD)/soak/soak.js: tests/c/soak.c tests/c/test.h $(WASM_SRC) $(CORE_HDR) \
+                      Makefile wasm-build/library.js
+	@mkdir -p $(dir $@)
+	$(EMCC) $(WARN) -O2 -DNDEBUG -Icsrc $(WASM_SRC) $< -o $@ $(EM_FLAGS)
+
+soak: emcc-check $(BUILD)/package.json $(BUILD)/soak/soak-native $(BUILD)/soak/soak.js
+	@echo "== soak native ($(SOAK_N) lifetimes)"
+	$(BUILD)/soak/soak-native $(SOAK_N)
+	@echo "== soak wasm ($(SOAK_N) lifetimes)"
+	$(NODE_RUN) $(BUILD)/soak/soak.js $(SOAK_N)
+
+# ---- differential fuzzing against the reference model (tests/model/) -------
+# Seeded random programs on the real runtime and on the model, compared
+# after every step; stops at FUZZ_SECONDS or after MODEL_FUZZ_SEEDS seeds,
+# printing a replay command on the first divergence. MODEL_FUZZ_EXCLUDE
+# (e.g. insert,rebind) leaves out kinds of operation that hit known bugs.
+MODEL_FUZZ_SEEDS ?= 200000
+MODEL_FUZZ_STEPS ?= 50
+MODEL_FUZZ_EXCLUDE ?=
+.PHONY: fuzz-model
+fuzz-model: module
+	node tests/model/fuzz.mjs --seeds $(MODEL_FUZZ_SEEDS) --steps $(MODEL_FUZZ_STEPS) \
+	  --seconds $(FUZZ_SECONDS) $(if $(MODEL_FUZZ_EXCLUDE),--exclude $(MODEL_FUZZ_EXCLUDE))

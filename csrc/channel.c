@@ -67,6 +67,11 @@ void sl__chan_unlink(sl_tasklet *t) {
     t->rt->stats.blocked--;
 }
 
+void sl__chan_forget(sl_tasklet *t) {
+    if (t->sequence) t->sequence->users--;
+    t->sequence = NULL;
+}
+
 static void chan_append(sl_channel *ch, sl_tasklet *t, int dir) {
     t->prev = ch->tail;
     t->next = NULL;
@@ -181,16 +186,17 @@ int sl_channel_send_exception(sl_channel *ch, int code, int64_t value) {
 int sl_channel_send_sequence(sl_channel *ch, const int64_t *values, size_t n) {
     if (!ch || (!values && n)) return SL_EINVAL;
     if (n > INT32_MAX) return sl__fail(ch->rt, SL_EINVAL, "sequence too long");
-    ch->users++; /* the channel may not be freed between two values */
-    for (size_t i = 0; i < n; i++) {
-        int rc = chan_op(ch, 1, values[i], 0, NULL);
-        if (rc) {
-            ch->users--;
-            return rc;
-        }
-    }
+    /* the channel may not be freed between two values */
+    sl_tasklet *c = ch->rt->current;
+    sl_channel *outer = c->sequence;
+    ch->users++;
+    c->sequence = ch;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = chan_op(ch, 1, values[i], 0, NULL);
     ch->users--;
-    return (int)n;
+    c->sequence = outer;
+    return rc ? rc : (int)n;
 }
 
 int sl_channel_balance(const sl_channel *ch) {

@@ -147,9 +147,10 @@ int sl__check_caller(sl_runtime *rt) {
     if (!sl__active && !SL_EXTERNAL(rt->current))
         return sl__fail(rt, SL_EFOREIGN,
                         "called from outside the runtime's tasklets");
-    if (rt->in_sched_cb)
+    if (SL_IN_CALLBACK(rt))
         return sl__fail(rt, SL_ERECURSIVE,
-                        "scheduling call inside a schedule callback");
+                        "scheduling call inside a schedule or channel "
+                        "callback");
     return 0;
 }
 
@@ -195,6 +196,8 @@ SL_HOT int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
                tasklet that would have run */
             sl_tasklet *w = rt->budget_wd;
             sl__wd_pop_to(rt, w);
+            if (w->where == SL_IN_RUNQ) sl__rq_unlink(rt, w); /* inserted
+                                                                  by hand */
             rt->head = next;
             sl__rq_append(rt, w); /* just before next */
             next = w;
@@ -277,6 +280,7 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
                             int64_t ev) {
     t->alive = 0;
     rt->stats.tasklets--;
+    sl__chan_forget(t); /* a crash may end it inside send_sequence */
     if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
     if (t->in_wd) sl__wd_pop_to(rt, t);

@@ -80,6 +80,7 @@ struct sl_tasklet {
     void *arg;                    /* argument given to setup */
     const char *name;             /* user label, not owned */
     void *userdata;
+    sl_channel *sequence;         /* channel of a send_sequence in progress */
     int64_t tempval;              /* value slot (Stackless tempval) */
     int64_t errval;               /* value of the pending error (bomb),
                                      then of the last error returned */
@@ -158,6 +159,8 @@ SL_HIDDEN void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w);
 
 /* ---- channel.c ---- */
 SL_HIDDEN void sl__chan_unlink(sl_tasklet *t);
+/* t's frames are gone: release a send_sequence it was in. */
+SL_HIDDEN void sl__chan_forget(sl_tasklet *t);
 
 /* ---- tasklet.c ---- */
 SL_HIDDEN void sl__tasklet_destroy(sl_tasklet *t);

@@ -86,12 +86,13 @@ typedef struct sl_channel sl_channel;
    the innermost sl_run() caller, or to the main tasklet, at once. */
 typedef int (*sl_func)(void *arg);
 
-/* Called on every real switch, also when `prev` is dying; `prev` is NULL
-   only never. No scheduling or channel call is allowed inside. */
+/* Called on every real switch, also when `prev` is dying. Inside it, and
+   inside the channel callback, calls that switch, change a queue or free
+   something return SL_ERECURSIVE; queries are fine. */
 typedef void (*sl_schedule_cb)(sl_tasklet *prev, sl_tasklet *next, void *ud);
 
 /* Called before every channel send/receive: sending is 1 for send, 0 for
-   receive; willblock is 1 when no partner waits. No channel call inside. */
+   receive; willblock is 1 when no partner waits. */
 typedef void (*sl_channel_cb)(sl_channel *ch, sl_tasklet *t, int sending,
                               int willblock, void *ud);
 
@@ -108,8 +109,9 @@ typedef struct sl_stats {
 
 /* Runtime configuration; zero fields take defaults. */
 typedef struct sl_config {
-    size_t stack_size; /* native backend: C stack per tasklet (256 KiB);
-                          wasm: the shared tasklet stack region (256 KiB) */
+    size_t stack_size; /* native backend: C stack per tasklet (256 KiB).
+                          wasm: ignored; tasklets share one region of
+                          255 KiB below the static data (overflow traps) */
     size_t save_limit; /* most bytes a suspending tasklet may keep (wasm:
                           its stack slice plus Asyncify data; native: the
                           stack it uses); beyond it the tasklet dies of

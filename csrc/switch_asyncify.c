@@ -57,36 +57,35 @@ static struct {
     int rewinding;  /* a resume is rewinding into slb_transfer */
     int unwinding;  /* a suspend is unwinding to the loop */
     int users;      /* runtimes alive */
-    uintptr_t main_base, main_end; /* main's stack limits */
 } B;
 
 #define SCRATCH_DATA ((uint8_t *)(B.scratch + 1))
 
+/* Where the tasklet stack region lives. Built with -sGLOBAL_BASE=256K
+   (the Makefile does), linear memory below the static data is free: the
+   region is [1024, __global_base), and a tasklet that recurses past its
+   bottom runs below address 0, where every access traps (out of bounds)
+   instead of corrupting memory. Otherwise a heap block is used, without
+   that protection. */
+extern char __global_base;
+#define REGION_LOW 1024u
+
 int slb_init(sl_runtime *rt) {
-    size_t want = rt->stack_size ? rt->stack_size : DEFAULT_STACK;
-    want = (want + 15) & ~(size_t)15;
     if (!B.scratch) {
-        B.main_base = emscripten_stack_get_base();
-        B.main_end = emscripten_stack_get_end();
         B.scratch = malloc(sizeof(adata) + SAVE_LIMIT + GUARD);
         if (!B.scratch) return SL_ENOMEM;
-    }
-    if (want > B.region_size) {
-        if (B.users) {
-            /* the region is shared and may hold a running slice */
-            want = B.region_size;
+        uintptr_t top = (uintptr_t)&__global_base & ~(uintptr_t)15;
+        if (top >= 64u * 1024u) {
+            B.region = (uint8_t *)(uintptr_t)REGION_LOW;
+            B.region_top = (uint8_t *)top;
         } else {
-            free(B.region);
-            B.region = malloc(want);
-            if (!B.region) {
-                B.region_size = 0;
-                return SL_ENOMEM;
-            }
-            B.region_size = want;
-            B.region_top = B.region + want;
+            B.region = malloc(DEFAULT_STACK);
+            if (!B.region) return SL_ENOMEM;
+            B.region_top = B.region + DEFAULT_STACK;
         }
+        B.region_size = (size_t)(B.region_top - B.region);
     }
-    rt->stack_size = want;
+    rt->stack_size = B.region_size;
     B.users++;
     return 0;
 }
@@ -155,7 +154,6 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
     for (;;) {
         sl_tasklet *t = rt->current;
         if (SL_EXTERNAL(t)) return;
-        emscripten_stack_set_limits(B.region_top, B.region);
         if (t->started) {
             uint32_t cstack = (uint32_t)(B.region_top - (uint8_t *)t->ctx.sp);
             copy_words((void *)t->ctx.sp, t->ctx.save, cstack);
@@ -173,7 +171,6 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
         }
         sl__tasklet_body(t);
         stackRestore(main_sp);
-        emscripten_stack_set_limits((void *)B.main_base, (void *)B.main_end);
         if (B.unwinding) {
             asyncify_stop_unwind();
             B.unwinding = 0;
@@ -190,13 +187,12 @@ __attribute__((noinline)) static void loop(sl_runtime *rt) {
 
 void slb_run_c(sl_runtime *rt) { loop(rt); }
 
-/* After a trap: no unwind or rewind is in progress any more, and main's
-   stack limits apply. (The JS layer has reset the stack pointer.) */
+/* After a trap: no unwind or rewind is in progress any more. (The JS
+   layer has reset the stack pointer.) */
 __attribute__((noinline)) void slb_reset(void) {
     if (B.unwinding) asyncify_stop_unwind();
     if (B.rewinding) asyncify_stop_rewind();
     B.unwinding = B.rewinding = 0;
-    emscripten_stack_set_limits((void *)B.main_base, (void *)B.main_end);
 }
 
 __attribute__((noinline)) void slb_transfer(sl_runtime *rt, sl_tasklet *from,

@@ -42,6 +42,7 @@ sl_tasklet *sl_spawn(sl_runtime *rt, sl_func fn, void *arg) {
 /* Unlink t from every structure, drop its stack and free it. */
 void sl__tasklet_destroy(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
+    sl__chan_forget(t);
     if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
     if (t->in_wd) sl__wd_pop_to(rt, t);
@@ -57,6 +58,7 @@ void sl__tasklet_destroy(sl_tasklet *t) {
 /* Forget the frames of a not-running tasklet: it is no longer alive. */
 static void drop_frames(sl_tasklet *t) {
     if (!t->alive) return;
+    sl__chan_forget(t);
     if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(t->rt, t);
     if (t->in_wd) sl__wd_pop_to(t->rt, t);

@@ -297,8 +297,11 @@ class Kernel {
       return f(a, b, c, d, e);
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError || err instanceof RangeError)) throw err;
+      // A tasklet that recursed past the bottom of the tasklet stack region
+      // (at address 1024) left the stack pointer below it, or wrapped.
+      const sp = this.x.stackSave() >>> 0;
       this.x.stackRestore(this.stackBase);
-      const stack = err instanceof RangeError || /stack overflow/i.test(err.message);
+      const stack = err instanceof RangeError || sp < 1024 || sp >= 0x80000000;
       if (!this.x.sl_js_recover(this.ptr, stack ? E.STACK : E.CRASHED)) {
         this.broken = err;
         throw new StateError('stackless-wasm: internal trap outside any C tasklet', { cause: err });
