@@ -121,6 +121,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
         if (dir > 0) {
             partner->tempval = value;
             partner->vref = vref;
+            c->vref = 0; /* delivered */
             if (code) {
                 partner->bomb = code;
                 partner->errval = value;
@@ -135,6 +136,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
                 c->vref = partner->vref;
                 if (out) *out = c->tempval;
             }
+            partner->vref = 0; /* the sender's value is delivered */
         }
         if (ch->schedule_all) {
             sl__rq_append(rt, partner);

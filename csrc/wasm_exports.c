@@ -71,8 +71,14 @@ EXPORT int sl_js_send(sl_channel *ch, int32_t lo, int32_t hi, uint32_t vref) {
 
 EXPORT int sl_js_send_exception(sl_channel *ch, int code, int32_t lo,
                                 int32_t hi) {
+    if (!ch) return SL_EINVAL;
+    ch->rt->send_vref = (uint32_t)lo; /* the error's handle, as for send */
     return sl_channel_send_exception(ch, code, make64(lo, hi));
 }
+
+/* After a failed send by t: whether its value handle was never delivered
+   (a value handed to a receiver must stay, even if the sender then fails). */
+EXPORT int sl_js_undelivered(sl_tasklet *t) { return t ? t->vref != 0 : 0; }
 
 EXPORT int sl_js_receive(sl_channel *ch) {
     int rc = sl_channel_receive(ch, &out.value);

@@ -76,7 +76,9 @@ const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
 // How the value of a completed operation is produced.
-const K_NONE = 0, K_SEND = 1, K_RECV = 2, K_VALUE = 3, K_TICKS = 4;
+// K_SEND: the value handle is dropped if the value was never delivered;
+// K_THROW: the error handle is dropped if the call failed at once.
+const K_NONE = 0, K_SEND = 1, K_RECV = 2, K_VALUE = 3, K_TICKS = 4, K_THROW = 5;
 const DONE = Promise.resolve();
 
 // ---- the runtime --------------------------------------------------------
@@ -316,6 +318,7 @@ class Kernel {
   // The promise for the caller's operation that returned rc. Pending: the
   // caller waits, and whoever is current now goes on.
   settle(caller, rc, what, kind, value) {
+    if (this.destroyed) return Promise.reject(new StateError(`${what}: the runtime was destroyed`));
     if (rc === E.PENDING) {
       caller.k_what = what;
       caller.k_kind = kind;
@@ -329,10 +332,12 @@ class Kernel {
     }
     if (rc < 0) {
       const err = this.error(rc, what);
-      if (kind === K_SEND && value) this.values.delete(value);
+      if (value && (kind === K_THROW || (kind === K_SEND && this.x.sl_js_undelivered(caller.ptr)))) {
+        this.values.delete(value);
+      }
       return Promise.reject(err);
     }
-    return kind === K_NONE || kind === K_SEND ? DONE : Promise.resolve(this.result(kind, value));
+    return kind === K_NONE || kind === K_SEND || kind === K_THROW ? DONE : Promise.resolve(this.result(kind, value));
   }
 
   result(kind, value) {
@@ -355,7 +360,8 @@ class Kernel {
       const rc = this.x.sl_js_complete(p);
       if (rc < 0) {
         const err = this.error(rc, t.k_what);
-        if (kind === K_SEND && value) this.values.delete(value);
+        // a value handed over stays: its receiver may not have run yet
+        if (kind === K_SEND && value && this.x.sl_js_undelivered(p)) this.values.delete(value);
         reject(err);
       } else {
         resolve(this.result(kind, value));
@@ -411,15 +417,23 @@ class Kernel {
 
   onSwitch(prev, next) {
     if (!this.scheduleCb) return;
+    this.inCallback = true;
     try { this.scheduleCb(this.view(prev), this.view(next)); } catch (e) {
       console.error('Error in scheduling callback', e);
+    } finally {
+      this.inCallback = false;
     }
   }
 
   onChannel(ch, t, sending, willblock) {
     if (!this.channelCb) return;
-    try { this.channelCb(this.channels.get(ch) ?? null, this.view(t), !!sending, !!willblock); } catch (e) {
+    this.inCallback = true;
+    try {
+      this.channelCb(this.channels.get(ch) ?? this.channelView(ch), this.view(t), !!sending, !!willblock);
+    } catch (e) {
       console.error('Error in channel callback', e);
+    } finally {
+      this.inCallback = false;
     }
   }
 }
@@ -490,8 +504,12 @@ export class Runtime {
     const k = kernel(this);
     if (typeof name !== 'string') throw new TypeError('spawnC: the name must be a string');
     if (!this.cTasklets.includes(name)) throw new RangeError(`spawnC: no C tasklet named '${name}' (have: ${this.cTasklets.join(', ')})`);
+    if (k.inCallback) throw new StateError('spawnC: not allowed inside a schedule or channel callback');
     const vals = args.map((a, i) => {
-      if (a instanceof Channel) return BigInt(a.k_ptr());
+      if (a instanceof Channel) {
+        if (a.k !== k) throw new StateError(`spawnC: argument ${i} is a channel of another runtime`);
+        return BigInt(a.k_ptr());
+      }
       if (typeof a === 'bigint') {
         if (a < I64_MIN || a > I64_MAX) throw new RangeError(`spawnC: argument ${i} does not fit in 64 bits`);
         return a;
@@ -697,6 +715,10 @@ export class Tasklet {
     if (fn !== null && fn !== undefined) checkFunction(fn, 'bind');
     if (!this.isJS) throw new StateError('bind: a C tasklet cannot be bound to a JS function');
     this.#sync('bind', this.k.x.sl_js_bind(p, fn ? 1 : 0));
+    // the old frames are dropped: its pending operation never settles and
+    // its function never resumes (Stackless drops them without unwinding)
+    this.k_res = this.k_rej = this.k_value = null;
+    this.k_started = false;
     this.k_fn = fn ?? null;
     return this;
   }
@@ -758,7 +780,7 @@ export class Tasklet {
     }
     const ref = err === null ? 0 : k.keep(err);
     const rc = k.call(k.x.sl_js_throw, p, code, ref, 0, pending ? 1 : 0);
-    return k.settle(caller, rc, what, K_SEND, ref);
+    return k.settle(caller, rc, what, K_THROW, ref);
   }
 
   toString() { return `Tasklet(${this.id} ${this.name})`; }
