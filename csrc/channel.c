@@ -47,12 +47,13 @@ int sl_channel_free(sl_channel *ch) {
         if (rt->channels == ch) rt->channels = ch->all_next;
     }
     rt->stats.channels--;
+    free(ch->buf);
     free(ch);
     return 0;
 }
 
-/* Take t out of its channel's queue; t is then nowhere. */
-void sl__chan_unlink(sl_tasklet *t) {
+/* Take t out of one channel queue. */
+static void queue_unlink(sl_tasklet *t) {
     sl_channel *ch = t->chan;
     SL_ASSERT(t->where == SL_IN_CHAN && ch);
     if (t->prev) t->prev->next = t->next;
@@ -62,9 +63,43 @@ void sl__chan_unlink(sl_tasklet *t) {
     ch->balance -= t->dir;
     t->next = t->prev = NULL;
     t->chan = NULL;
-    t->dir = 0;
+    t->where = SL_NOWHERE;
+    if (!t->proxy) {
+        t->dir = 0;
+        t->rt->stats.blocked--;
+    }
+}
+
+/* Withdraw every case of t's select; t keeps sel (and its index). */
+static void select_cancel(sl_tasklet *t) {
+    sl_sel *sel = t->sel;
+    for (int i = 0; i < sel->n; i++) {
+        sl_tasklet *p = sel->proxy[i];
+        if (p->where == SL_IN_CHAN) queue_unlink(p);
+        free(p);
+        sel->proxy[i] = NULL;
+    }
     t->where = SL_NOWHERE;
     t->rt->stats.blocked--;
+}
+
+void sl__chan_unlink(sl_tasklet *t) {
+    if (t->where == SL_IN_SELECT) select_cancel(t);
+    else queue_unlink(t);
+}
+
+/* A queued waiter was taken as partner (already unlinked). A select proxy
+   stands for its owner: the owner's select completes with that case; its
+   other cases are withdrawn and it takes the proxy's place and value. */
+static sl_tasklet *take_partner(sl_tasklet *p) {
+    if (!p->proxy) return p;
+    sl_tasklet *t = p->owner;
+    t->sel->index = (int)p->id;
+    t->tempval = p->tempval;
+    t->vref = p->vref;
+    t->send_code = p->send_code;
+    select_cancel(t);
+    return t;
 }
 
 void sl__chan_forget(sl_tasklet *t) {
@@ -82,7 +117,23 @@ static void chan_append(sl_channel *ch, sl_tasklet *t, int dir) {
     t->chan = ch;
     t->dir = (int8_t)dir;
     t->where = SL_IN_CHAN;
-    t->rt->stats.blocked++;
+    if (!t->proxy) t->rt->stats.blocked++;
+}
+
+/* ---- buffered channels ---- */
+
+static void buf_push(sl_channel *ch, int64_t value, uint32_t vref, int code) {
+    sl_slot *s = &ch->buf[(ch->first + ch->count++) % ch->cap];
+    s->value = value;
+    s->vref = vref;
+    s->code = code;
+}
+
+static sl_slot buf_pop(sl_channel *ch) {
+    sl_slot s = ch->buf[ch->first];
+    ch->first = (ch->first + 1) % ch->cap;
+    ch->count--;
+    return s;
 }
 
 /* One send (dir +1, carrying value, or error `code` when non-zero) or
@@ -97,7 +148,12 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
         return sl__fail(rt, SL_ERECURSIVE,
                         "Recursive channel call due to callbacks!");
     sl_tasklet *c = rt->current;
-    sl_tasklet *partner = ch->balance * dir < 0 ? ch->head : NULL;
+    /* a receive takes buffered values first; a send buffers when no
+       receiver waits and there is room */
+    int buffered = dir < 0 ? ch->count > 0
+                           : ch->balance >= 0 && ch->count < ch->cap;
+    sl_tasklet *partner =
+        !buffered && ch->balance * dir < 0 ? ch->head : NULL;
     /* a JS sender's value handle (the JS layer sets it for one send) */
     uint32_t vref = dir > 0 ? rt->send_vref : 0;
     rt->send_vref = 0;
@@ -108,15 +164,54 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
     c->pend = dir > 0 ? SL_OP_SEND : SL_OP_RECV;
     if (rt->chan_cb) {
         rt->in_chan_cb = 1;
-        rt->chan_cb(ch, c, dir > 0, partner == NULL, rt->chan_ud);
+        rt->chan_cb(ch, c, dir > 0, partner == NULL && !buffered, rt->chan_ud);
         rt->in_chan_cb = 0;
     }
     rt->stats.channel_ops++;
+
+    if (buffered && dir > 0) {
+        buf_push(ch, value, vref, code);
+        c->vref = 0; /* delivered to the buffer */
+        return 0;
+    }
+    if (buffered) {
+        sl_slot got = buf_pop(ch);
+        int result = got.code;
+        if (result) {
+            c->errval = got.value;
+        } else {
+            c->tempval = got.value;
+            c->vref = got.vref;
+            if (out) *out = got.value;
+        }
+        if (ch->balance <= 0) return result;
+        /* room again: the longest-waiting sender's value moves in and the
+           sender goes on (preference 1 prefers it, as for a rendezvous) */
+        sl_tasklet *snd = ch->head;
+        sl__chan_unlink(snd);
+        snd = take_partner(snd);
+        buf_push(ch, snd->tempval, snd->vref, snd->send_code);
+        snd->vref = 0;
+        snd->send_code = 0;
+        snd->woken_by = c->id;
+        if (ch->schedule_all) {
+            sl__rq_append(rt, snd);
+            rc = sl__switch_to(rt, c->next);
+        } else if (ch->preference == 1) {
+            sl__rq_insert_after(rt, c, snd);
+            rc = sl__switch_to(rt, snd);
+        } else {
+            sl__rq_append(rt, snd);
+        }
+        if (rc == SL_EPENDING) c->send_code = result;
+        return rc ? rc : result;
+    }
 
     if (partner) {
         int result = 0;
         int64_t ev = 0;
         sl__chan_unlink(partner);
+        partner = take_partner(partner);
         partner->woken_by = c->id;
         if (dir > 0) {
             partner->tempval = value;
@@ -170,6 +265,112 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
     return 0;
 }
 
+/* ---- select ---- */
+
+int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
+               int n, int block, int *index, int64_t *out) {
+    int rc = sl__check_caller(rt);
+    if (rc) return rc;
+    if (!cases || n < 1 || n > 4096 || !index)
+        return sl__fail(rt, SL_EINVAL, "select: need 1 to 4096 cases");
+    for (int i = 0; i < n; i++) {
+        if (!cases[i].ch || (cases[i].op != SL_SEND && cases[i].op != SL_RECV))
+            return sl__fail(rt, SL_EINVAL, "select: case %d is malformed", i);
+        if (cases[i].ch->rt != rt)
+            return sl__fail(rt, SL_EFOREIGN,
+                            "select: case %d is a channel of another runtime",
+                            i);
+    }
+    /* the first ready case, in array order, completes now */
+    for (int i = 0; i < n; i++) {
+        sl_channel *ch = cases[i].ch;
+        int ready = cases[i].op == SL_SEND
+                        ? ch->balance < 0 || ch->count < ch->cap
+                        : ch->count > 0 || ch->balance > 0;
+        if (!ready) continue;
+        *index = i;
+        if (cases[i].op == SL_RECV) return chan_op(ch, -1, 0, 0, out);
+        rt->send_vref = vrefs ? vrefs[i] : 0;
+        return chan_op(ch, 1, cases[i].value, 0, NULL);
+    }
+    *index = -1;
+    if (!block) return 0;
+    for (int i = 0; i < n; i++)
+        if (cases[i].ch->closing)
+            return sl__fail(rt, SL_ECLOSED,
+                            "select: channel %u is closing",
+                            cases[i].ch->id);
+    /* wait on every case at once: a proxy per case stands in the queue */
+    sl_tasklet *c = rt->current;
+    sl_sel *sel = malloc(sizeof *sel + (size_t)n * sizeof(sl_tasklet *));
+    if (!sel) return sl__fail(rt, SL_ENOMEM, "select: out of memory");
+    sel->n = n;
+    sel->index = -1;
+    for (int i = 0; i < n; i++) {
+        sl_tasklet *p = calloc(1, sizeof *p);
+        if (!p) {
+            sel->n = i;
+            for (int j = 0; j < i; j++) free(sel->proxy[j]);
+            free(sel);
+            return sl__fail(rt, SL_ENOMEM, "select: out of memory");
+        }
+        p->rt = rt;
+        p->proxy = 1;
+        p->owner = c;
+        p->id = (uint32_t)i;
+        p->tempval = cases[i].value;
+        p->vref = vrefs ? vrefs[i] : 0;
+        sel->proxy[i] = p;
+    }
+    for (int i = 0; i < n; i++)
+        chan_append(cases[i].ch, sel->proxy[i], cases[i].op);
+    sl__rq_unlink(rt, c);
+    c->sel = sel;
+    c->where = SL_IN_SELECT;
+    c->pend = SL_OP_SELECT;
+    rt->stats.blocked++;
+    rc = sl__wait(rt, 1);
+    if (rc == SL_EPENDING) return rc;
+    return sl__select_done(c, rc, index, out);
+}
+
+int sl__select_done(sl_tasklet *c, int rc, int *index, int64_t *out) {
+    int i = c->sel->index;
+    free(c->sel);
+    c->sel = NULL;
+    if (rc) return rc;
+    *index = i;
+    if (out) *out = c->tempval;
+    return 0;
+}
+
+int sl_select(sl_runtime *rt, const sl_case *cases, int n, int block,
+              int *index, int64_t *out) {
+    return sl__select(rt, cases, NULL, n, block, index, out);
+}
+
+sl_channel *sl_channel_new_buffered(sl_runtime *rt, uint32_t capacity) {
+    if (!rt) return NULL;
+    if (capacity > (1u << 24)) {
+        sl__fail(rt, SL_EINVAL, "capacity %u is too large", capacity);
+        return NULL;
+    }
+    sl_channel *ch = sl_channel_new(rt);
+    if (!ch || !capacity) return ch;
+    ch->buf = calloc(capacity, sizeof *ch->buf);
+    if (!ch->buf) {
+        sl_channel_free(ch);
+        sl__fail(rt, SL_ENOMEM, "out of memory for a buffered channel");
+        return NULL;
+    }
+    ch->cap = capacity;
+    return ch;
+}
+
+int sl_channel_capacity(const sl_channel *ch) {
+    return ch ? (int)ch->cap : SL_EINVAL;
+}
+
 int sl_channel_send(sl_channel *ch, int64_t value) {
     return chan_op(ch, 1, value, 0, NULL);
 }
@@ -202,7 +403,7 @@ int sl_channel_send_sequence(sl_channel *ch, const int64_t *values, size_t n) {
 }
 
 int sl_channel_balance(const sl_channel *ch) {
-    return ch ? ch->balance : SL_EINVAL;
+    return ch ? ch->balance + (int)ch->count : SL_EINVAL;
 }
 int sl_channel_preference(const sl_channel *ch) {
     return ch ? ch->preference : SL_EINVAL;
@@ -237,16 +438,17 @@ int sl_channel_closing(const sl_channel *ch) {
     return ch ? ch->closing : SL_EINVAL;
 }
 int sl_channel_closed(const sl_channel *ch) {
-    return ch ? (ch->closing && ch->balance == 0) : SL_EINVAL;
+    return ch ? (ch->closing && ch->balance == 0 && ch->count == 0)
+              : SL_EINVAL;
 }
 sl_tasklet *sl_channel_queue(const sl_channel *ch) {
-    return ch ? ch->head : NULL;
+    return sl_channel_queue_at(ch, 0);
 }
 sl_tasklet *sl_channel_queue_at(const sl_channel *ch, int index) {
     if (!ch || index < 0) return NULL;
     sl_tasklet *t = ch->head;
     while (t && index--) t = t->next;
-    return t;
+    return t && t->proxy ? t->owner : t; /* a selecting tasklet */
 }
 uint32_t sl_channel_id(const sl_channel *ch) { return ch ? ch->id : 0; }
 sl_runtime *sl_channel_runtime(const sl_channel *ch) {

@@ -101,6 +101,7 @@ int sl_runtime_free(sl_runtime *rt) {
         rt->channels = c->all_next == c ? NULL : c->all_next;
         c->all_prev->all_next = c->all_next;
         c->all_next->all_prev = c->all_prev;
+        free(c->buf);
         free(c);
     }
     slb_fini(rt);
@@ -227,12 +228,17 @@ static int deadlock(sl_runtime *rt, const char *prefix) {
     const char *sep = " Blocked: ";
     sl_tasklet *t = &rt->mainlet;
     do {
-        if (t->where == SL_IN_CHAN && n < sizeof rt->msg) {
-            n += (size_t)snprintf(rt->msg + n, sizeof rt->msg - n,
-                                  "%s%u '%s' %s channel %u", sep, t->id,
-                                  t->name ? t->name : "", t->dir > 0
-                                  ? "sending on" : "receiving on",
-                                  t->chan->id);
+        if (SL_BLOCKED(t) && n < sizeof rt->msg) {
+            if (t->where == SL_IN_SELECT)
+                n += (size_t)snprintf(rt->msg + n, sizeof rt->msg - n,
+                                      "%s%u '%s' selecting", sep, t->id,
+                                      t->name ? t->name : "");
+            else
+                n += (size_t)snprintf(rt->msg + n, sizeof rt->msg - n,
+                                      "%s%u '%s' %s channel %u", sep, t->id,
+                                      t->name ? t->name : "", t->dir > 0
+                                      ? "sending on" : "receiving on",
+                                      t->chan->id);
             sep = ", ";
         }
         t = t->all_next;
@@ -281,13 +287,13 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
     t->alive = 0;
     rt->stats.tasklets--;
     sl__chan_forget(t); /* a crash may end it inside send_sequence */
-    if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
+    if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
     if (t->in_wd) sl__wd_pop_to(rt, t);
     sl_tasklet *w = rt->wd_top ? rt->wd_top : &rt->mainlet;
     if (rc < 0 && rc != SL_EKILLED) {
         if (w->in_wd) sl__wd_pop_to(rt, w);
-        if (w->where == SL_IN_CHAN) sl__chan_unlink(w);
+        if (SL_BLOCKED(w)) sl__chan_unlink(w);
         w->bomb = rc;
         w->errval = ev;
         if (w->where == SL_NOWHERE) sl__rq_append(rt, w);
@@ -298,7 +304,7 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
     if (rt->head) return rt->head;
     if (w->in_wd) {
         sl__wd_pop_to(rt, w);
-    } else if (w->where == SL_IN_CHAN) {
+    } else if (SL_BLOCKED(w)) {
         int sending = w->dir > 0;
         sl__chan_unlink(w);
         w->bomb = SL_EDEADLOCK;
@@ -402,6 +408,7 @@ int sl_schedule_remove(sl_runtime *rt, int64_t retval, int64_t *out) {
 static const char *state_name(const sl_tasklet *t) {
     if (t == t->rt->current) return "running";
     if (!t->alive) return t->fn ? "dead" : "unbound";
+    if (t->where == SL_IN_SELECT) return "selecting";
     if (t->where == SL_IN_CHAN) return t->dir > 0 ? "sending" : "receiving";
     if (t->where == SL_IN_RUNQ) return "runnable";
     if (t->in_wd) return "in-run";

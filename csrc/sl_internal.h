@@ -45,13 +45,31 @@
 #endif
 
 /* What a suspended JS-driven tasklet was doing, to complete it later. */
-enum { SL_OP_NONE = 0, SL_OP_SEND, SL_OP_RECV, SL_OP_SCHED, SL_OP_RUN };
+enum { SL_OP_NONE = 0, SL_OP_SEND, SL_OP_RECV, SL_OP_SCHED, SL_OP_RUN,
+       SL_OP_SELECT };
 
 /* Upper bound of sl_config.save_limit. */
 #define SL_SAVE_LIMIT_MAX (1024u * 1024u)
 
-/* Where a tasklet is linked through next/prev. */
-enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2 };
+/* Where a tasklet is linked through next/prev. A selecting tasklet is
+   linked nowhere itself: proxies stand in for it in each channel queue. */
+enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2, SL_IN_SELECT = 3 };
+#define SL_BLOCKED(t) ((t)->where >= SL_IN_CHAN)
+
+/* A value waiting in a buffered channel. */
+typedef struct sl_slot {
+    int64_t value;
+    uint32_t vref;                /* JS value handle */
+    int32_t code;                 /* non-zero: an exception */
+} sl_slot;
+
+/* A blocking select in progress: one proxy per case, queued on the case's
+   channel in the selecting tasklet's place. */
+typedef struct sl_sel {
+    int n;                        /* cases */
+    int index;                    /* the case that completed, -1 none */
+    sl_tasklet *proxy[];
+} sl_sel;
 
 /* Per-tasklet state of the stack-switch backend. */
 typedef struct slb_ctx {
@@ -75,7 +93,11 @@ struct sl_tasklet {
     sl_tasklet *all_next, *all_prev; /* every tasklet of the runtime */
     sl_runtime *rt;
     sl_channel *chan;             /* channel blocked on */
-    sl_tasklet *wd_below;         /* next watchdog down the stack */
+    union {
+        sl_tasklet *wd_below;     /* in sl_run: next watchdog down */
+        sl_sel *sel;              /* selecting: its cases */
+        sl_tasklet *owner;        /* a select proxy: the selecting tasklet */
+    };
     sl_func fn;                   /* bound function (NULL: unbound) */
     void *arg;                    /* argument given to setup */
     const char *name;             /* user label, not owned */
@@ -100,6 +122,8 @@ struct sl_tasklet {
     uint8_t detached : 1;         /* freed by the runtime when it ends */
     uint8_t in_wd : 1;            /* on the watchdog stack (in sl_run) */
     uint8_t owns_arg : 1;         /* arg is freed with the tasklet */
+    uint8_t proxy : 1;            /* stands in a channel queue for owner's
+                                     select case number `id` */
     slb_ctx ctx;
 };
 
@@ -113,6 +137,8 @@ struct sl_channel {
     uint8_t schedule_all;
     uint8_t closing;
     uint32_t users;               /* send_sequence calls in progress */
+    sl_slot *buf;                 /* buffered channel: ring of values */
+    uint32_t cap, first, count;   /* capacity, oldest slot, values held */
 };
 
 struct sl_runtime {
@@ -158,7 +184,15 @@ SL_HIDDEN int sl__fail(sl_runtime *rt, int code, const char *fmt, ...)
 SL_HIDDEN void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w);
 
 /* ---- channel.c ---- */
+/* Take a blocked tasklet off its channel (or, selecting, off all of them). */
 SL_HIDDEN void sl__chan_unlink(sl_tasklet *t);
+/* select with per-case JS value handles (vrefs may be NULL). */
+SL_HIDDEN int sl__select(sl_runtime *rt, const sl_case *cases,
+                         const uint32_t *vrefs, int n, int block, int *index,
+                         int64_t *out);
+/* The selecting tasklet c resumed with rc: its result, and sel freed. */
+SL_HIDDEN int sl__select_done(sl_tasklet *c, int rc, int *index,
+                              int64_t *out);
 /* t's frames are gone: release a send_sequence it was in. */
 SL_HIDDEN void sl__chan_forget(sl_tasklet *t);
 

@@ -235,6 +235,15 @@ SL_API void *sl_tasklet_userdata(const sl_tasklet *t);
 /* ===================================================================== */
 
 SL_API sl_channel *sl_channel_new(sl_runtime *rt);
+/* A buffered channel (beyond Stackless): a send completes without a
+   receiver while fewer than `capacity` values wait in it; receives take
+   buffered values first, oldest first. 0 makes a rendezvous channel. For a
+   buffered channel, balance counts values waiting to be received (buffered
+   plus blocked senders), or -(blocked receivers). Preference applies to
+   rendezvous transfers and, on a receive that frees a slot, to the sender
+   it wakes (1: the sender runs at once). */
+SL_API sl_channel *sl_channel_new_buffered(sl_runtime *rt, uint32_t capacity);
+SL_API int sl_channel_capacity(const sl_channel *ch);
 /* SL_EBUSY while tasklets are blocked on it. */
 SL_API int sl_channel_free(sl_channel *ch);
 
@@ -250,7 +259,8 @@ SL_API int sl_channel_send_exception(sl_channel *ch, int code, int64_t value);
 SL_API int sl_channel_send_sequence(sl_channel *ch, const int64_t *values,
                                     size_t n);
 
-/* >0: that many senders blocked; <0: that many receivers blocked. */
+/* >0: that many senders blocked (plus values buffered); <0: that many
+   receivers blocked. */
 SL_API int sl_channel_balance(const sl_channel *ch);
 SL_API int sl_channel_preference(const sl_channel *ch);
 /* -1 prefer the receiver (default), 0 neither, 1 the sender; else
@@ -266,6 +276,23 @@ SL_API int sl_channel_closing(const sl_channel *ch);
 SL_API int sl_channel_closed(const sl_channel *ch);
 /* The first blocked tasklet, or NULL; the rest via sl_channel_queue_at. */
 SL_API sl_tasklet *sl_channel_queue(const sl_channel *ch);
+
+/* select (beyond Stackless, as Go's select / libdill's choose) */
+enum { SL_SEND = 1, SL_RECV = -1 };
+typedef struct sl_case {
+    sl_channel *ch;
+    int op;        /* SL_SEND or SL_RECV */
+    int64_t value; /* for SL_SEND */
+} sl_case;
+/* Complete one case. The first case that is ready, in array order, wins
+   (deterministic, like libdill; not Go's random choice). If none is ready:
+   with block = 0, *index = -1 and 0 is returned; otherwise the caller
+   waits on all cases at once, queued FIFO on each channel, and the first
+   partner to arrive completes its case. *index is the completed case,
+   *out (may be NULL) the value received. Errors as for send/receive;
+   SL_ECLOSED if it would wait and a case's channel is closing. */
+SL_API int sl_select(sl_runtime *rt, const sl_case *cases, int n, int block,
+                     int *index, int64_t *out);
 SL_API sl_tasklet *sl_channel_queue_at(const sl_channel *ch, int index);
 SL_API uint32_t sl_channel_id(const sl_channel *ch);
 SL_API sl_runtime *sl_channel_runtime(const sl_channel *ch);

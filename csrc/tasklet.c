@@ -40,10 +40,19 @@ sl_tasklet *sl_spawn(sl_runtime *rt, sl_func fn, void *arg) {
 }
 
 /* Unlink t from every structure, drop its stack and free it. */
+/* A selecting tasklet that will never resume: withdraw and free its cases. */
+static void drop_select(sl_tasklet *t) {
+    if (t->where != SL_IN_SELECT) return;
+    sl__chan_unlink(t);
+    free(t->sel);
+    t->sel = NULL;
+}
+
 void sl__tasklet_destroy(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     sl__chan_forget(t);
-    if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
+    drop_select(t);
+    if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
     if (t->in_wd) sl__wd_pop_to(rt, t);
     if (t->alive) rt->stats.tasklets--;
@@ -59,7 +68,8 @@ void sl__tasklet_destroy(sl_tasklet *t) {
 static void drop_frames(sl_tasklet *t) {
     if (!t->alive) return;
     sl__chan_forget(t);
-    if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
+    drop_select(t);
+    if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(t->rt, t);
     if (t->in_wd) sl__wd_pop_to(t->rt, t);
     slb_release(t->rt, t);
@@ -131,7 +141,7 @@ int sl_tasklet_setup(sl_tasklet *t, void *arg) {
 
 /* Common checks of insert/run/switch: t must be alive and not blocked. */
 static int runnable_check(sl_tasklet *t) {
-    if (t->where == SL_IN_CHAN)
+    if (SL_BLOCKED(t))
         return sl__fail(t->rt, SL_EBLOCKED, "You cannot run a blocked tasklet");
     if (!t->alive)
         return sl__fail(t->rt, SL_EDEAD,
@@ -154,7 +164,7 @@ int sl_tasklet_remove(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     SL_REFUSE_IN_CALLBACK(rt);
     if (SL_FOREIGN(rt)) return SL_EFOREIGN;
-    if (t->where == SL_IN_CHAN)
+    if (SL_BLOCKED(t))
         return sl__fail(rt, SL_EBLOCKED, "You cannot remove a blocked tasklet");
     if (t == rt->current)
         return sl__fail(rt, SL_ECURRENT,
@@ -198,7 +208,7 @@ int sl_tasklet_throw(sl_tasklet *t, int code, int64_t value, int pending) {
     if (SL_FOREIGN(rt))
         return sl__fail(rt, SL_EFOREIGN,
                         "called from a tasklet of another runtime");
-    if (t->where == SL_IN_CHAN) sl__chan_unlink(t);
+    if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->in_wd) sl__wd_pop_to(rt, t);
     t->bomb = code;
     t->errval = value;
@@ -221,7 +231,7 @@ int sl_tasklet_alive(const sl_tasklet *t) {
 }
 int sl_tasklet_blocked(const sl_tasklet *t) {
     SL_CHECK_T(t);
-    return t->where == SL_IN_CHAN;
+    return SL_BLOCKED(t);
 }
 int sl_tasklet_scheduled(const sl_tasklet *t) {
     SL_CHECK_T(t);

@@ -16,7 +16,9 @@
 #include "sl_internal.h"
 
 #include <emscripten.h>
+#include <emscripten/heap.h>
 #include <emscripten/stack.h>
+
 #include <stddef.h>
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
@@ -27,6 +29,7 @@ static struct {
     int64_t value;  /* value produced by the last call */
     uint32_t vref;  /* JS value handle riding with it (0: none) */
     int32_t layout[12];
+    int32_t index;  /* select: the case that completed */
 } out;
 
 static int64_t make64(int32_t lo, int32_t hi) {
@@ -86,6 +89,30 @@ EXPORT int sl_js_receive(sl_channel *ch) {
     return rc;
 }
 
+/* select over n cases laid out as 4 int32 each: channel, op (1 send,
+   -1 receive), value lo, value hi; vrefs[n] the sent values' handles. */
+EXPORT int sl_js_select(sl_runtime *rt, const int32_t *spec, const uint32_t *vrefs,
+                        int n, int block) {
+    if (n < 1 || n > 4096) return SL_EINVAL;
+    sl_case *cases = malloc((size_t)n * sizeof *cases);
+    if (!cases) return SL_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        cases[i].ch = (sl_channel *)(uintptr_t)(uint32_t)spec[4 * i];
+        cases[i].op = spec[4 * i + 1];
+        cases[i].value = make64(spec[4 * i + 2], spec[4 * i + 3]);
+    }
+    int index = -1;
+    int rc = sl__select(rt, cases, vrefs, n, block, &index, &out.value);
+    free(cases);
+    out.index = index;
+    if (rc == 0) out.vref = rt->current->vref;
+    return rc;
+}
+
+EXPORT sl_channel *sl_js_channel_new(sl_runtime *rt, uint32_t capacity) {
+    return sl_channel_new_buffered(rt, capacity);
+}
+
 EXPORT int sl_js_schedule(sl_runtime *rt, int remove) {
     /* the JS layer keeps schedule's JS return value itself */
     return remove ? sl_schedule_remove(rt, 0, NULL) : sl_schedule(rt, 0, NULL);
@@ -125,6 +152,13 @@ EXPORT int sl_js_complete(sl_tasklet *t) {
     case SL_OP_SCHED:
         out.value = t->tempval;
         break;
+    case SL_OP_SELECT: {
+        int index = -1;
+        rc = sl__select_done(t, rc, &index, &out.value);
+        out.vref = t->vref;
+        out.index = index;
+        break;
+    }
     default:
         break;
     }
@@ -205,7 +239,7 @@ EXPORT int sl_js_channels(sl_runtime *rt, sl_channel **buf, int max) {
 
 /* Four ints per tasklet: id, state, channel id (0: none), woken_by.
    States: 0 running, 1 runnable, 2 sending, 3 receiving, 4 paused,
-   5 waiting in run(), 6 not alive. */
+   5 waiting in run(), 6 not alive, 7 selecting. */
 EXPORT int sl_js_inspect(sl_runtime *rt, int32_t *buf, int max) {
     int n = 0;
     sl_tasklet *t = &rt->mainlet;
@@ -213,6 +247,7 @@ EXPORT int sl_js_inspect(sl_runtime *rt, int32_t *buf, int max) {
         if (n < max) {
             int32_t st = t == rt->current       ? 0
                          : !t->alive            ? 6
+                         : t->where == SL_IN_SELECT ? 7
                          : t->where == SL_IN_CHAN ? (t->dir > 0 ? 2 : 3)
                          : t->where == SL_IN_RUNQ ? 1
                          : t->in_wd             ? 5
@@ -240,6 +275,18 @@ EXPORT int sl_js_runqueue(sl_runtime *rt, int32_t *buf, int max) {
         t = t->next;
     } while (t != h);
     return n;
+}
+
+/* ---- snapshots: all state is in linear memory ---- */
+
+/* End of the memory in use (the heap's break): a snapshot copies
+   [0, end). */
+EXPORT uintptr_t sl_js_heap_end(void) { return *emscripten_get_sbrk_ptr(); }
+
+/* Make the memory at least `bytes` long (restoring a snapshot). */
+EXPORT int sl_js_reserve(uintptr_t bytes) {
+    return emscripten_get_heap_size() >= bytes ||
+           emscripten_resize_heap(bytes);
 }
 
 EXPORT sl_tasklet *sl_js_spawn_c(sl_runtime *rt, const char *name,

@@ -9,8 +9,6 @@ export class ChannelClosedError extends Error {}
 /** An operation not valid in the current state (or on a destroyed runtime). */
 export class StateError extends Error {}
 
-export interface RuntimeOptions {}
-
 /** A fresh, independent runtime: one wasm instance. */
 export function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
 
@@ -28,8 +26,31 @@ export interface Stats {
 }
 
 export interface ChannelOptions {
-  /** Only 0 (rendezvous) is supported. */
+  /** Values a send may leave without a receiver (0, the default: rendezvous). */
   capacity?: number;
+}
+
+export type SelectCase<T = any> = { receive: Channel<T> } | { send: Channel<T>; value: T };
+export interface SelectResult<T = any> {
+  /** The case that completed, or -1 (block: false, none ready). */
+  index: number;
+  /** The value of a receive case. */
+  value?: T;
+}
+
+export interface RuntimeOptions {
+  /** Bytes from rt.snapshot(): continue from there. */
+  snapshot?: Uint8Array;
+}
+
+/** Per tasklet, from rt.inspect(). States: 0 running, 1 runnable, 2 sending,
+ * 3 receiving, 4 paused, 5 waiting in run(), 6 not alive, 7 selecting. */
+export interface Inspection {
+  ids: Int32Array;
+  states: Int8Array;
+  channels: Int32Array;
+  wokenBy: Int32Array;
+  runQueue: Int32Array;
 }
 
 export type TaskletFunction<A extends unknown[] = any[]> = (...args: A) => unknown | Promise<unknown>;
@@ -63,8 +84,20 @@ export class Runtime {
   scheduleRemove<T = Tasklet>(v?: T): Promise<T>;
   setScheduleCallback(fn: ScheduleCallback | null): ScheduleCallback | null;
   setChannelCallback(fn: ChannelCallback | null): ChannelCallback | null;
+  /** Complete one of several operations; the first ready case in array order wins. */
+  select<T = any>(cases: SelectCase<T>[], options?: { block?: boolean }): Promise<SelectResult<T>>;
+  /** The whole runtime (C tasklets only) as bytes for createRuntime({ snapshot }). */
+  snapshot(): Uint8Array;
   /** One line per tasklet: id, name, state and the channel it waits on. */
   dump(): string;
+  /** Every tasklet, C ones included, main first. */
+  tasklets(): Tasklet[];
+  /** Every channel, those made by C tasklets included. */
+  channels(): Channel[];
+  /** The scheduler's state in typed arrays. */
+  inspect(): Inspection;
+  /** The instance's linear memory. */
+  readonly memory: ArrayBuffer;
   /** Release the instance; later calls throw StateError. */
   destroy(): void;
 }
@@ -99,8 +132,11 @@ export class Channel<T = any> implements AsyncIterable<T> {
   receive(): Promise<T>;
   sendException(err: unknown): Promise<void>;
   sendSequence(values: Iterable<T>): Promise<number>;
-  /** > 0: that many senders blocked; < 0: that many receivers blocked. */
+  /** > 0: that many values waiting (blocked senders, plus buffered values);
+   * < 0: that many receivers blocked. */
   readonly balance: number;
+  /** 0 for a rendezvous channel. */
+  readonly capacity: number;
   /** -1 prefer the receiver, 0 neither, 1 the sender. */
   preference: -1 | 0 | 1;
   scheduleAll: boolean;

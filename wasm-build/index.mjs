@@ -50,6 +50,11 @@ function compileCore() {
 /** A fresh, independent runtime (one wasm instance). */
 export async function createRuntime(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('createRuntime: options must be an object');
+  let snap = null;
+  if (options.snapshot !== undefined) {
+    if (!(options.snapshot instanceof Uint8Array)) throw new TypeError('createRuntime: snapshot must be a Uint8Array from rt.snapshot()');
+    snap = readSnapshot(options.snapshot);
+  }
   const mod = await compileCore();
   let raw;
   const M = await createCore({
@@ -63,7 +68,78 @@ export async function createRuntime(options = {}) {
   });
   // Call the wasm exports directly: emcc's -sASYNCIFY wraps each export in
   // JS bookkeeping for its own (JS-driven) Asyncify, which is not used here.
-  return new Runtime(M, raw);
+  if (snap) {
+    if (!raw.sl_js_reserve(snap.length)) throw new RangeError('createRuntime: not enough memory for the snapshot');
+    snap.restore(M.HEAPU8);
+    raw.stackRestore(snap.sp);
+  }
+  return new Runtime(M, raw, snap?.runtime);
+}
+
+// ---- snapshots ------------------------------------------------------------
+// A snapshot is the instance's linear memory up to the heap's break, in
+// 4 KiB pages, all-zero pages left out: a header (magic, version, the
+// runtime's address, the stack pointer, the memory length), a bitmap of
+// the pages present, then those pages. C state all lives in that memory.
+const SNAP_MAGIC = 0x534c5753; // 'SLWS'
+const SNAP_VERSION = 2;
+const SNAP_HEADER = 20;
+const PAGE = 4096;
+
+function writeSnapshot(mem, runtime, sp) {
+  const pages = Math.ceil(mem.length / PAGE);
+  const words = new Uint32Array(mem.buffer, mem.byteOffset, (pages * PAGE) >> 2);
+  const present = new Uint8Array(pages);
+  let count = 0;
+  for (let p = 0; p < pages; p++) {
+    for (let i = (p * PAGE) >> 2, end = i + (PAGE >> 2); i < end; i++) {
+      if (words[i]) { present[p] = 1; count++; break; }
+    }
+  }
+  const bitmap = Math.ceil(pages / 8);
+  const out = new Uint8Array(SNAP_HEADER + bitmap + count * PAGE);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, SNAP_MAGIC, true);
+  dv.setUint32(4, SNAP_VERSION, true);
+  dv.setUint32(8, runtime, true);
+  dv.setUint32(12, sp, true);
+  dv.setUint32(16, pages * PAGE, true);
+  let at = SNAP_HEADER + bitmap;
+  for (let p = 0; p < pages; p++) {
+    if (!present[p]) continue;
+    out[SNAP_HEADER + (p >> 3)] |= 1 << (p & 7);
+    out.set(mem.subarray(p * PAGE, (p + 1) * PAGE), at);
+    at += PAGE;
+  }
+  return out;
+}
+
+function readSnapshot(bytes) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < SNAP_HEADER || dv.getUint32(0, true) !== SNAP_MAGIC) {
+    throw new TypeError('createRuntime: not a stackless-wasm snapshot');
+  }
+  if (dv.getUint32(4, true) !== SNAP_VERSION) throw new TypeError('createRuntime: snapshot of another version');
+  const length = dv.getUint32(16, true), pages = length / PAGE, bitmap = Math.ceil(pages / 8);
+  let count = 0;
+  for (let p = 0; p < pages; p++) if (bytes[SNAP_HEADER + (p >> 3)] & (1 << (p & 7))) count++;
+  if (SNAP_HEADER + bitmap + count * PAGE !== bytes.byteLength) throw new TypeError('createRuntime: truncated snapshot');
+  return {
+    runtime: dv.getUint32(8, true),
+    sp: dv.getUint32(12, true),
+    length,
+    restore(heap) {
+      let at = SNAP_HEADER + bitmap;
+      for (let p = 0; p < pages; p++) {
+        if (bytes[SNAP_HEADER + (p >> 3)] & (1 << (p & 7))) {
+          heap.set(bytes.subarray(at, at + PAGE), p * PAGE);
+          at += PAGE;
+        } else {
+          heap.fill(0, p * PAGE, (p + 1) * PAGE);
+        }
+      }
+    },
+  };
 }
 
 // ---- value transport ----------------------------------------------------
@@ -78,7 +154,7 @@ const I64_MAX = (1n << 63n) - 1n;
 // How the value of a completed operation is produced.
 // K_SEND: the value handle is dropped if the value was never delivered;
 // K_THROW: the error handle is dropped if the call failed at once.
-const K_NONE = 0, K_SEND = 1, K_RECV = 2, K_VALUE = 3, K_TICKS = 4, K_THROW = 5;
+const K_NONE = 0, K_SEND = 1, K_RECV = 2, K_VALUE = 3, K_TICKS = 4, K_THROW = 5, K_SELECT = 6;
 const DONE = Promise.resolve();
 
 // ---- the runtime --------------------------------------------------------
@@ -86,7 +162,7 @@ const DONE = Promise.resolve();
 const kernels = new WeakMap(); // Runtime -> Kernel (keeps internals private)
 
 class Kernel {
-  constructor(rt, M, x) {
+  constructor(rt, M, x, restored) {
     this.rt = rt;
     this.M = M; // emcc's module: memory views
     this.x = x; // the wasm exports
@@ -95,7 +171,7 @@ class Kernel {
       tid: this.i32(this.out + 12), cur: this.i32(this.out + 16), stats: this.i32(this.out + 20),
       cid: this.i32(this.out + 28), bal: this.i32(this.out + 32),
     };
-    this.ptr = x.sl_runtime_new(0);
+    this.ptr = restored ?? x.sl_runtime_new(0);
     if (!this.ptr) throw new Error('stackless-wasm: out of memory creating a runtime');
     this.stackBase = x.stackSave();
     this.tasklets = new Map(); // pointer -> Tasklet kept alive (JS-driven)
@@ -342,6 +418,11 @@ class Kernel {
 
   result(kind, value) {
     if (kind === K_RECV) return this.decode(this.outValue(), this.outVref());
+    if (kind === K_SELECT) {
+      const index = this.i32(this.out + 60);
+      if (index < 0) return { index: -1 };
+      return value[index] ? { index, value: this.decode(this.outValue(), this.outVref()) } : { index };
+    }
     if (kind === K_TICKS) return value ? Math.max(0, this.x.sl_runcount(this.ptr) - 1) : undefined;
     if (kind === K_VALUE) return value;
     return undefined;
@@ -456,9 +537,9 @@ function checkOptions(opts, what) {
 }
 
 export class Runtime {
-  constructor(M, x) {
+  constructor(M, x, restored) {
     if (!M || !x || typeof x.sl_runtime_new !== 'function') throw new TypeError('use createRuntime() to make a runtime');
-    const k = new Kernel(this, M, x);
+    const k = new Kernel(this, M, x, restored);
     kernels.set(this, k);
     const main = new Tasklet(k, x.sl_main(k.ptr), null);
     main.k_started = true;
@@ -539,8 +620,13 @@ export class Runtime {
   channel(opts) {
     const k = kernel(this);
     const o = checkOptions(opts, 'channel');
-    if (o.capacity !== undefined && o.capacity !== 0) throw new RangeError('channel: buffered channels are not supported yet');
-    const p = k.x.sl_channel_new(k.ptr);
+    let cap = 0;
+    if (o.capacity !== undefined) {
+      if (typeof o.capacity !== 'number' || !Number.isInteger(o.capacity)) throw new TypeError('channel: capacity must be an integer');
+      if (o.capacity < 0 || o.capacity > 2 ** 24) throw new RangeError('channel: capacity must be between 0 and 2**24');
+      cap = o.capacity;
+    }
+    const p = k.x.sl_js_channel_new(k.ptr, cap);
     if (!p) throw new RangeError('channel: out of memory');
     const ch = new Channel(k, p);
     k.channels.set(p, ch);
@@ -559,6 +645,63 @@ export class Runtime {
     let caller;
     try { caller = k.enter('run'); } catch (e) { return Promise.reject(e); }
     return k.settle(caller, k.call(k.x.sl_js_run, k.ptr, ticks), 'run', K_TICKS, ticks);
+  }
+
+  /**
+   * Complete one of several channel operations: cases like
+   * `[{ receive: c1 }, { send: c2, value: v }]`. The first ready case in
+   * array order wins; with `block: false` and none ready, resolves
+   * `{ index: -1 }`; otherwise waits on all cases at once.
+   */
+  select(cases, opts) {
+    const k = kernel(this);
+    let o, caller;
+    try {
+      o = checkOptions(opts, 'select');
+      if (!Array.isArray(cases) || cases.length === 0) throw new TypeError('select: cases must be a non-empty array');
+      if (cases.length > 4096) throw new RangeError('select: at most 4096 cases');
+      cases.forEach((c, i) => {
+        const ch = c?.receive ?? c?.send;
+        if (!c || typeof c !== 'object' || !(ch instanceof Channel) || ('receive' in c && 'send' in c)) {
+          throw new TypeError(`select: case ${i} must be { receive: channel } or { send: channel, value }`);
+        }
+        if (ch.k !== k) throw new StateError(`select: case ${i} is a channel of another runtime`);
+        ch.k_ptr();
+      });
+      if (o.block !== undefined && typeof o.block !== 'boolean') throw new TypeError('select: block must be a boolean');
+      caller = k.enter('select');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const n = cases.length;
+    const mem = k.x.malloc(20 * n);
+    if (!mem) return Promise.reject(new RangeError('select: out of memory'));
+    const refs = new Array(n).fill(0); // handles of send cases' values
+    const receives = cases.map((c) => 'receive' in c);
+    for (let i = 0; i < n; i++) {
+      const c = cases[i], base = (mem >> 2) + 4 * i;
+      let ref = 0;
+      if (!receives[i]) {
+        ref = k.encode(c.value);
+        refs[i] = ref;
+      }
+      const H = k.M.HEAP32;
+      H[base] = (receives[i] ? c.receive : c.send).ptr;
+      H[base + 1] = receives[i] ? -1 : 1;
+      H[base + 2] = receives[i] ? 0 : k.lo;
+      H[base + 3] = receives[i] ? 0 : k.hi;
+      k.M.HEAPU32[(mem >> 2) + 4 * n + i] = ref;
+    }
+    let rc;
+    try {
+      rc = k.call(k.x.sl_js_select, k.ptr, mem, mem + 16 * n, n, o.block === false ? 0 : 1);
+    } finally {
+      k.x.free(mem);
+    }
+    const p = k.settle(caller, rc, 'select', K_SELECT, receives);
+    // values of send cases that did not complete are dropped when done
+    const drop = (keep) => refs.forEach((ref, i) => { if (ref && i !== keep) k.values.delete(ref); });
+    return p.then((r) => { drop(r.index); return r; }, (e) => { drop(-1); throw e; });
   }
 
   schedule(v) { return this.#schedule(v, 0, arguments.length); }
@@ -638,6 +781,23 @@ export class Runtime {
       channels[i] = rows[4 * i + 2]; wokenBy[i] = rows[4 * i + 3];
     }
     return { ids, states, channels, wokenBy, runQueue: k.fill(k.x.sl_js_runqueue, 1) };
+  }
+
+  /**
+   * The whole runtime as bytes: createRuntime({ snapshot }) continues from
+   * exactly here. Only C tasklets can be captured: with a live JS tasklet,
+   * a pending operation, or JS values held by C tasklets it throws
+   * StateError.
+   */
+  snapshot() {
+    const k = kernel(this);
+    if (k.inCallback) throw new StateError('snapshot: not inside a callback');
+    if (k.current() !== k.mainTasklet || k.mainTasklet.k_res) throw new StateError('snapshot: only from main while it is not waiting');
+    const js = this.tasklets().filter((t) => t.isJS && !t.isMain && t.alive);
+    if (js.length) throw new StateError(`snapshot: live JS tasklets cannot be captured (${js.map((t) => t.name).join(', ')})`);
+    if (k.values.size) throw new StateError(`snapshot: ${k.values.size} JS values are held by C tasklets or channels`);
+    const end = k.x.sl_js_heap_end() >>> 0;
+    return writeSnapshot(k.M.HEAPU8.subarray(0, Math.ceil(end / PAGE) * PAGE), k.ptr, k.x.stackSave() >>> 0);
   }
 
   destroy() {
@@ -852,6 +1012,8 @@ export class Channel {
   }
 
   get balance() { return this.k.x.sl_channel_balance(this.k_ptr()); }
+  /** Values a send may leave without a receiver (0: rendezvous). */
+  get capacity() { return this.k.x.sl_channel_capacity(this.k_ptr()); }
   get preference() { return this.k.x.sl_channel_preference(this.k_ptr()); }
   set preference(v) {
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError('preference must be an integer');

@@ -64,6 +64,17 @@ async function main(): Promise<void> {
     const e: Error = new E('m');
     void e;
   }
+  const buffered: Channel<number> = rt.channel({ capacity: 4 });
+  const sel = await rt.select([{ receive: buffered }, { send: ch, value: 1 }], { block: false });
+  const idx: number = sel.index;
+  const snap: Uint8Array = rt.snapshot();
+  const rt2: Runtime = await createRuntime({ snapshot: snap });
+  const all: Tasklet[] = rt2.tasklets();
+  const chans: Channel[] = rt2.channels();
+  const insp = rt2.inspect();
+  const mem: ArrayBuffer = rt2.memory;
+  const cap: number = buffered.capacity;
+  void [idx, all, chans, insp.runQueue, mem, cap];
   rt.destroy();
   void [id, name, flags, c, spawned, cur, main, rc, left, same, self, removed, prevSched, prevChan,
     counters, names, dump, got, count, balance, pref, closing, closed, first];
