@@ -23,6 +23,10 @@ export interface Stats {
   blocked: number;
   switches: number;
   channelOps: number;
+  /** Bytes held by the saved stacks of suspended C tasklets. */
+  saveBytes: number;
+  /** Linear memory in use (the heap's break). */
+  heapBytes: number;
 }
 
 export interface ChannelOptions {
@@ -137,6 +141,8 @@ export class Channel<T = any> implements AsyncIterable<T> {
   readonly balance: number;
   /** 0 for a rendezvous channel. */
   readonly capacity: number;
+  /** The C handle (what a C tasklet holds for this channel). */
+  readonly handle: number;
   /** -1 prefer the receiver, 0 neither, 1 the sender. */
   preference: -1 | 0 | 1;
   scheduleAll: boolean;

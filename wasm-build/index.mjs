@@ -556,6 +556,8 @@ export class Runtime {
     return {
       tasklets: k.u32(s), runnable: k.u32(s + 4), blocked: k.u32(s + 8),
       switches: k.f64(s + 16), channelOps: k.f64(s + 24),
+      saveBytes: k.f64(s + 32), // saved stacks of suspended C tasklets
+      heapBytes: k.x.sl_js_heap_end() >>> 0, // linear memory in use
     };
   }
   get cTasklets() {
@@ -818,10 +820,11 @@ export class Runtime {
 // ---- tasklets ------------------------------------------------------------
 
 export class Tasklet {
+  #id;
   constructor(k, p, fn) {
     this.k = k;
     this.ptr = p;
-    this.id = k.u32(p + k.layout.tid);
+    this.#id = k.u32(p + k.layout.tid);
     this.isJS = !!k.x.sl_js_is_js(p);
     this.k_fn = fn;
     this.k_call = null;
@@ -835,6 +838,8 @@ export class Tasklet {
     k.views.set(p, new WeakRef(this));
     k.forget.register(this, p);
   }
+
+  get id() { return this.#id; }
 
   // The C record, if this handle is still valid.
   k_ptr() {
@@ -949,16 +954,22 @@ export class Tasklet {
 // ---- channels --------------------------------------------------------------
 
 export class Channel {
+  #id;
   constructor(k, p) {
     this.k = k;
     this.ptr = p;
-    this.id = k.u32(p + k.layout.cid);
+    this.#id = k.u32(p + k.layout.cid);
   }
+
+  get id() { return this.#id; }
 
   k_ptr() {
     this.k.check();
     return this.ptr;
   }
+
+  /** The C handle (what a C tasklet holds for this channel). */
+  get handle() { return this.ptr; }
 
   send(v) {
     const k = this.k;
