@@ -265,3 +265,22 @@ MODEL_FUZZ_EXCLUDE ?=
 fuzz-model: module
 	node tests/model/fuzz.mjs --seeds $(MODEL_FUZZ_SEEDS) --steps $(MODEL_FUZZ_STEPS) \
 	  --seconds $(FUZZ_SECONDS) $(if $(MODEL_FUZZ_EXCLUDE),--exclude $(MODEL_FUZZ_EXCLUDE))
+
+# ---- the demo page (web/) --------------------------------------------------
+.PHONY: demo test-browser chromium-check
+
+# Serves the page at http://127.0.0.1:8080/ (PORT overrides).
+demo: module node_modules/.package-lock.json
+	node web/server.mjs
+
+# The browser test drives Debian's chromium, never a downloaded browser.
+chromium-check:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "chromium not found: installing Debian's chromium"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# BROWSER_TEST=1 runs the browser test (node --test would otherwise skip it).
+test-browser: module node_modules/.package-lock.json chromium-check
+	BROWSER_TEST=1 node --test tests/browser/
