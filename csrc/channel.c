@@ -280,6 +280,12 @@ int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
             return sl__fail(rt, SL_EFOREIGN,
                             "select: case %d is a channel of another runtime",
                             i);
+        /* a channel's queue holds one direction only */
+        for (int j = 0; j < i; j++)
+            if (cases[j].ch == cases[i].ch && cases[j].op != cases[i].op)
+                return sl__fail(rt, SL_EINVAL,
+                                "select: cases %d and %d send and receive on "
+                                "one channel", j, i);
     }
     /* the first ready case, in array order, completes now */
     for (int i = 0; i < n; i++) {
@@ -326,6 +332,7 @@ int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
         chan_append(cases[i].ch, sel->proxy[i], cases[i].op);
     sl__rq_unlink(rt, c);
     c->sel = sel;
+    c->has_sel = 1;
     c->where = SL_IN_SELECT;
     c->pend = SL_OP_SELECT;
     rt->stats.blocked++;
@@ -338,6 +345,7 @@ int sl__select_done(sl_tasklet *c, int rc, int *index, int64_t *out) {
     int i = c->sel->index;
     free(c->sel);
     c->sel = NULL;
+    c->has_sel = 0;
     if (rc) return rc;
     *index = i;
     if (out) *out = c->tempval;

@@ -124,6 +124,8 @@ struct sl_tasklet {
     uint8_t owns_arg : 1;         /* arg is freed with the tasklet */
     uint8_t proxy : 1;            /* stands in a channel queue for owner's
                                      select case number `id` */
+    uint8_t has_sel : 1;          /* sel is allocated: from a blocking
+                                     select until it returns */
     slb_ctx ctx;
 };
 

@@ -290,7 +290,8 @@ typedef struct sl_case {
    waits on all cases at once, queued FIFO on each channel, and the first
    partner to arrive completes its case. *index is the completed case,
    *out (may be NULL) the value received. Errors as for send/receive;
-   SL_ECLOSED if it would wait and a case's channel is closing. */
+   SL_ECLOSED if it would wait and a case's channel is closing; SL_EINVAL
+   for a send and a receive case on one channel. */
 SL_API int sl_select(sl_runtime *rt, const sl_case *cases, int n, int block,
                      int *index, int64_t *out);
 SL_API sl_tasklet *sl_channel_queue_at(const sl_channel *ch, int index);

@@ -42,10 +42,11 @@ sl_tasklet *sl_spawn(sl_runtime *rt, sl_func fn, void *arg) {
 /* Unlink t from every structure, drop its stack and free it. */
 /* A selecting tasklet that will never resume: withdraw and free its cases. */
 static void drop_select(sl_tasklet *t) {
-    if (t->where != SL_IN_SELECT) return;
-    sl__chan_unlink(t);
+    if (!t->has_sel) return; /* waiting, or done but not resumed */
+    if (t->where == SL_IN_SELECT) sl__chan_unlink(t);
     free(t->sel);
     t->sel = NULL;
+    t->has_sel = 0;
 }
 
 void sl__tasklet_destroy(sl_tasklet *t) {

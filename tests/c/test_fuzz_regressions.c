@@ -16,6 +16,33 @@
  *    sl_channel_send_sequence on that channel; the tasklet then sends on
  *    freed memory.
  *
+ * 4. A tasklet waiting in sl_run(rt, ticks) (a watchdog with the switch
+ *    budget) that someone puts back in the run queue with
+ *    sl_tasklet_insert is appended a second time when the budget runs out
+ *    (sl__switch_to): SL_DEBUG invariant, else a corrupted run queue.
+ * 5. Switching calls (sl_schedule, sl_run) are allowed inside a channel
+ *    callback, and the operation has already picked its partner: another
+ *    tasklet that runs meanwhile and dies of an error takes main (the
+ *    partner, blocked on the channel) off the channel to deliver the
+ *    error; the operation then unlinks main a second time (NULL
+ *    dereference). The runtime-wide in-callback flag also stays set while
+ *    the callback's tasklet is switched out, so every other tasklet's
+ *    channel and queue calls fail with SL_ERECURSIVE meanwhile.
+ * 6. A send_sequence whose tasklet is freed (or rebound) between two
+ *    values never releases its channel: sl_channel_free says SL_EBUSY
+ *    until the runtime is freed.
+ * 7. (fixed by refusing it: SL_EINVAL) sl_select with a send and a
+ *    receive case on the same channel queued
+ *    two proxies whose directions cancel in the balance: the balance says
+ *    0 while the select waits, so a sender arriving does not see the
+ *    waiting receive case (SL_EDEADLOCK instead of a transfer), and
+ *    sl_channel_free succeeds under the queued proxies (use after free
+ *    when the select is later cancelled or completed).
+ * 8. A tasklet whose select has completed or was interrupted (kill or
+ *    throw with pending=1) but that has not resumed yet keeps its select
+ *    state; freeing or rebinding it then, or freeing the runtime, leaks
+ *    that state (drop_select only looks at tasklets still waiting).
+ *
  * The tests detect each bug without corrupting the runtime where they can
  * (repairing what a wrongly accepted call did). The destructive cases run
  * natively only, each in a child process whose crash fails the test.
@@ -28,6 +55,11 @@
 #if !defined(__EMSCRIPTEN__)
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+#else
+#include <malloc.h>
 #endif
 
 static sl_runtime *rt;
@@ -171,6 +203,105 @@ static void test_channel_free_during_send_sequence(void)
     sl_tasklet_free(s);
     test_runtime_free(rt);
 }
+
+/* ---- 6. a send_sequence abandoned by freeing its tasklet -------------- */
+
+static void test_channel_free_after_send_sequence_dropped(void)
+{
+    rt = test_runtime_new();
+    ch = sl_channel_new(rt);
+    sl_tasklet *s = owned(body_sequence);
+    sl_tasklet_setup(s, NULL);
+    CHECK_EQ_INT(sl_run(rt, 0), 0); /* s blocks sending the first value */
+    CHECK_EQ_INT(sl_channel_balance(ch), 1);
+    CHECK_EQ_INT(sl_tasklet_free(s), 0); /* the sequence is abandoned */
+    CHECK_EQ_INT(sl_channel_balance(ch), 0);
+    if (!CHECK_EQ_INT(sl_channel_free(ch), 0))
+        printf("#   the channel stays busy: %s\n", sl_error_detail(rt));
+    test_runtime_free(rt);
+}
+
+/* ---- 7. select with a send and a receive case on one channel --------- */
+
+static int body_select_both(void *arg)
+{
+    sl_case cs[2] = {{ch, SL_SEND, 7, }, {ch, SL_RECV, 0}};
+    int idx = -2;
+    int64_t v = 0;
+    (void)arg;
+    int rc = sl_select(rt, cs, 2, 1, &idx, &v);
+    TRACE("sel%d/%d/%d", rc, idx, (int)v);
+    return 0;
+}
+
+/* A channel's queue holds waiters of one direction only, so such a select
+   is refused with SL_EINVAL (it used to queue both proxies and break the
+   balance); nothing is left queued and the channel can be freed. */
+static void test_select_send_and_receive_on_one_channel(void)
+{
+    rt = test_runtime_new();
+    ch = sl_channel_new(rt);
+    sl_tasklet *t = owned(body_select_both);
+    sl_tasklet_setup(t, NULL);
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    CHECK_TRACE("sel-1/-2/0");
+    CHECK_EQ_INT(sl_tasklet_alive(t), 0);
+    CHECK_EQ_INT(sl_channel_balance(ch), 0);
+    CHECK(sl_channel_queue(ch) == NULL);
+    CHECK_EQ_INT(sl_channel_free(ch), 0);
+    sl_tasklet_free(t);
+    test_runtime_free(rt);
+}
+
+/* ---- 8. select state of a tasklet freed before it resumed -------------- */
+
+static sl_channel *ch2;
+
+static int body_select_wait(void *arg)
+{
+    sl_case cs[2] = {{ch, SL_RECV, 0}, {ch2, SL_SEND, 7}};
+    int idx = -2;
+    int64_t v = 0;
+    (void)arg;
+    TRACE("sel%d", sl_select(rt, cs, 2, 1, &idx, &v));
+    return 0;
+}
+
+/* Two selecting tasklets: one is killed with pending=1, the other's
+   select completes; both are freed before they run again, then the
+   runtime (with a third, completed and not resumed) is freed. */
+static void select_freed_before_resuming(void)
+{
+    rt = sl_runtime_new(NULL);
+    ch = sl_channel_new(rt);
+    ch2 = sl_channel_new(rt);
+    sl_tasklet *a = sl_tasklet_new(rt, body_select_wait);
+    sl_tasklet *b = sl_tasklet_new(rt, body_select_wait);
+    sl_tasklet *c = sl_tasklet_new(rt, body_select_wait);
+    sl_tasklet_setup(a, NULL);
+    sl_tasklet_setup(b, NULL);
+    sl_tasklet_setup(c, NULL);
+    sl_run(rt, 0);                  /* all three wait */
+    sl_tasklet_kill(a, 1);          /* interrupted, not resumed */
+    sl_channel_set_preference(ch, 0);
+    sl_channel_send(ch, 1);         /* b's select completes */
+    sl_channel_send(ch, 2);         /* c's select completes */
+    sl_tasklet_free(a);
+    sl_tasklet_free(b);
+    sl_runtime_free(rt);            /* with c */
+}
+
+#if defined(__EMSCRIPTEN__)
+static void test_select_state_freed_with_tasklet(void)
+{
+    sl_runtime_free(test_runtime_new()); /* the backend's one-time state */
+    size_t before = (size_t)(unsigned)mallinfo().uordblks;
+    select_freed_before_resuming();
+    size_t after = (size_t)(unsigned)mallinfo().uordblks;
+    if (!CHECK_EQ_INT(after, before))
+        printf("#   %zu bytes of select state leaked\n", after - before);
+}
+#endif
 
 /* ---- destructive cases, each in a child process (native) -------------- */
 
@@ -324,12 +455,145 @@ static void test_channel_cb_free_partner(void)
              scenario_channel_cb);
 }
 
+static sl_tasklet *watchdog;
+
+static int body_budget_run(void *arg)
+{
+    (void)arg;
+    TRACE("w%d", sl_run(rt, 1));
+    return 0;
+}
+
+static int body_insert_watchdog(void *arg)
+{
+    (void)arg;
+    sl_tasklet_insert(watchdog); /* woken by hand, still in sl_run */
+    sl_schedule(rt, 0, NULL);    /* the budget's one switch */
+    return 0;
+}
+
+/* watchdog runs with a budget of one switch; x inserts it, then two more
+   switches happen before the watchdog's turn. */
+static int scenario_budget_watchdog_inserted(void)
+{
+    rt = sl_runtime_new(NULL);
+    watchdog = sl_tasklet_new(rt, body_budget_run);
+    sl_tasklet_setup(watchdog, NULL);
+    sl_spawn(rt, body_insert_watchdog, NULL);
+    sl_spawn(rt, body_yield, NULL);
+    sl_spawn(rt, body_yield, NULL);
+    sl_run(rt, 0);
+    if (sl_tasklet_alive(watchdog))
+        return 8;
+    sl_tasklet_free(watchdog);
+    return survived();
+}
+
+static void test_budget_watchdog_inserted_by_hand(void)
+{
+    in_child("sl_tasklet_insert of a tasklet in a budgeted sl_run",
+             scenario_budget_watchdog_inserted);
+}
+
+static int body_send5(void *arg)
+{
+    (void)arg;
+    TRACE("s%d", sl_channel_send(ch, 5));
+    return 0;
+}
+
+static int body_die(void *arg)
+{
+    (void)arg;
+    return SL_EUSER;
+}
+
+static void scheduling_cb(sl_channel *c, sl_tasklet *t, int sending,
+                          int willblock, void *ud)
+{
+    (void)c;
+    (void)t;
+    (void)willblock;
+    (void)ud;
+    if (!sending || cb_once++)
+        return;
+    sl_schedule(rt, 0, NULL); /* body_die runs and dies */
+}
+
+/* main waits receiving; a tasklet sends (main is picked as the partner)
+   and its channel callback yields to a tasklet that dies of an error,
+   which goes to main. */
+static int scenario_channel_cb_schedule(void)
+{
+    int64_t v = 0;
+    rt = sl_runtime_new(NULL);
+    ch = sl_channel_new(rt);
+    sl_spawn(rt, body_send5, NULL);
+    sl_spawn(rt, body_die, NULL);
+    cb_once = 0;
+    sl_set_channel_callback(rt, scheduling_cb, NULL);
+    sl_channel_receive(ch, &v);
+    sl_run(rt, 0);
+    sl_set_channel_callback(rt, NULL, NULL);
+    if (sl_channel_balance(ch) != 0)
+        return 7;
+    return survived();
+}
+
+static void test_channel_cb_schedule(void)
+{
+    in_child("sl_schedule in a channel callback", scenario_channel_cb_schedule);
+}
+
+/* select on one channel both ways, the channel freed under it, then the
+   select cancelled. */
+static int scenario_select_channel_freed(void)
+{
+    rt = sl_runtime_new(NULL);
+    ch = sl_channel_new(rt);
+    sl_tasklet *t = sl_tasklet_new(rt, body_select_both);
+    sl_tasklet_setup(t, NULL);
+    sl_run(rt, 0);
+    if (sl_channel_free(ch) == 0)
+        ch = NULL;
+    sl_tasklet_kill(t, 0);
+    sl_tasklet_free(t);
+    if (ch)
+        sl_channel_free(ch);
+    return survived();
+}
+
+static void test_select_channel_freed_under_it(void)
+{
+    in_child("sl_channel_free under a select's two cases",
+             scenario_select_channel_freed);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+static int scenario_select_leak(void)
+{
+    select_freed_before_resuming();
+    return __lsan_do_recoverable_leak_check() ? 9 : 0;
+}
+
+static void test_select_state_freed_with_tasklet(void)
+{
+    in_child("select state of tasklets freed before resuming",
+             scenario_select_leak);
+}
+#endif
+
 #endif /* !__EMSCRIPTEN__ */
 
 int main(void)
 {
     RUN_TEST(test_schedule_cb_refuses_queue_changes);
     RUN_TEST(test_channel_free_during_send_sequence);
+    RUN_TEST(test_channel_free_after_send_sequence_dropped);
+    RUN_TEST(test_select_send_and_receive_on_one_channel);
+#if defined(__EMSCRIPTEN__) || defined(__SANITIZE_ADDRESS__)
+    RUN_TEST(test_select_state_freed_with_tasklet);
+#endif
 #if !defined(__EMSCRIPTEN__)
     RUN_TEST(test_schedule_cb_remove_next);
     RUN_TEST(test_schedule_cb_free_next);
@@ -337,6 +601,9 @@ int main(void)
     RUN_TEST(test_channel_cb_kill_partner_pending);
     RUN_TEST(test_channel_cb_kill_partner);
     RUN_TEST(test_channel_cb_free_partner);
+    RUN_TEST(test_budget_watchdog_inserted_by_hand);
+    RUN_TEST(test_channel_cb_schedule);
+    RUN_TEST(test_select_channel_freed_under_it);
 #endif
     return test_summary();
 }
