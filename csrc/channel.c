@@ -70,7 +70,8 @@ static void queue_unlink(sl_tasklet *t) {
     }
 }
 
-/* Withdraw every case of t's select; t keeps sel (and its index). */
+/* Withdraw every case of t's select, and its timeout; t keeps sel (and
+   its index). */
 static void select_cancel(sl_tasklet *t) {
     sl_sel *sel = t->sel;
     for (int i = 0; i < sel->n; i++) {
@@ -79,12 +80,26 @@ static void select_cancel(sl_tasklet *t) {
         free(p);
         sel->proxy[i] = NULL;
     }
+    if (sel->timer) {
+        if (sel->timer->where == SL_SLEEPING)
+            sl__sleepers_remove(t->rt, sel->timer);
+        free(sel->timer);
+        sel->timer = NULL;
+    }
     t->where = SL_NOWHERE;
     t->rt->stats.blocked--;
 }
 
+sl_tasklet *sl__select_timeout(sl_tasklet *timer) {
+    sl_tasklet *t = timer->owner;
+    t->sel->index = -2;
+    select_cancel(t);
+    return t;
+}
+
 void sl__chan_unlink(sl_tasklet *t) {
     if (t->where == SL_IN_SELECT) select_cancel(t);
+    else if (t->where == SL_SLEEPING) sl__sleepers_remove(t->rt, t);
     else queue_unlink(t);
 }
 
@@ -268,7 +283,7 @@ static int chan_op(sl_channel *ch, int dir, int64_t value, int code,
 /* ---- select ---- */
 
 int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
-               int n, int block, int *index, int64_t *out) {
+               int n, int64_t timeout_us, int *index, int64_t *out) {
     int rc = sl__check_caller(rt);
     if (rc) return rc;
     if (!cases || n < 1 || n > 4096 || !index)
@@ -300,7 +315,7 @@ int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
         return chan_op(ch, 1, cases[i].value, 0, NULL);
     }
     *index = -1;
-    if (!block) return 0;
+    if (timeout_us == 0) return 0;
     for (int i = 0; i < n; i++)
         if (cases[i].ch->closing)
             return sl__fail(rt, SL_ECLOSED,
@@ -312,11 +327,22 @@ int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
     if (!sel) return sl__fail(rt, SL_ENOMEM, "select: out of memory");
     sel->n = n;
     sel->index = -1;
+    sel->timer = NULL;
+    if (timeout_us > 0) {
+        sel->timer = calloc(1, sizeof *sel->timer);
+        if (!sel->timer) {
+            free(sel);
+            return sl__fail(rt, SL_ENOMEM, "select: out of memory");
+        }
+        sel->timer->rt = rt;
+        sel->timer->proxy = 1;
+        sel->timer->owner = c;
+    }
     for (int i = 0; i < n; i++) {
         sl_tasklet *p = calloc(1, sizeof *p);
         if (!p) {
-            sel->n = i;
             for (int j = 0; j < i; j++) free(sel->proxy[j]);
+            free(sel->timer);
             free(sel);
             return sl__fail(rt, SL_ENOMEM, "select: out of memory");
         }
@@ -336,6 +362,7 @@ int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
     c->where = SL_IN_SELECT;
     c->pend = SL_OP_SELECT;
     rt->stats.blocked++;
+    if (sel->timer) sl__sleepers_add(rt, sel->timer, sl__now_us() + timeout_us);
     rc = sl__wait(rt, 1);
     if (rc == SL_EPENDING) return rc;
     return sl__select_done(c, rc, index, out);
@@ -347,6 +374,10 @@ int sl__select_done(sl_tasklet *c, int rc, int *index, int64_t *out) {
     c->sel = NULL;
     c->has_sel = 0;
     if (rc) return rc;
+    if (i == -2) {
+        *index = -1;
+        return sl__fail(c->rt, SL_ETIMEOUT, "select: timed out");
+    }
     *index = i;
     if (out) *out = c->tempval;
     return 0;
@@ -354,7 +385,16 @@ int sl__select_done(sl_tasklet *c, int rc, int *index, int64_t *out) {
 
 int sl_select(sl_runtime *rt, const sl_case *cases, int n, int block,
               int *index, int64_t *out) {
-    return sl__select(rt, cases, NULL, n, block, index, out);
+    return sl__select(rt, cases, NULL, n, block ? -1 : 0, index, out);
+}
+
+int sl_select_timeout(sl_runtime *rt, const sl_case *cases, int n,
+                      double timeout_ms, int *index, int64_t *out) {
+    if (!(timeout_ms >= 0) || timeout_ms > 1e12)
+        return rt ? sl__fail(rt, SL_EINVAL, "select: bad timeout")
+                  : SL_EINVAL;
+    int64_t us = (int64_t)(timeout_ms * 1000.0);
+    return sl__select(rt, cases, NULL, n, us > 0 ? us : 1, index, out);
 }
 
 sl_channel *sl_channel_new_buffered(sl_runtime *rt, uint32_t capacity) {

@@ -28,6 +28,7 @@ const char *sl_strerror(int code) {
     case SL_ECRASHED: return "SL_ECRASHED: the tasklet trapped and was ended";
     case SL_EPENDING: return "SL_EPENDING: the caller was suspended";
     case SL_EJS: return "SL_EJS: a JavaScript exception";
+    case SL_ETIMEOUT: return "SL_ETIMEOUT: timed out";
     default: return code < 0 ? "user error" : "not an error code";
     }
 }

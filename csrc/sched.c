@@ -7,10 +7,17 @@
  * before the head (Stackless's "insert at end"). Switching to X makes X the
  * head, which rotates the ring.
  */
+#if !defined(__EMSCRIPTEN__)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#endif
 #include "sl_internal.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
 
 sl_runtime *sl__active;
 
@@ -217,9 +224,111 @@ SL_HOT int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
     if (!prev->alive && !prev->is_main) return 0; /* dying: backend goes on */
     slb_transfer(rt, prev, next);
     /* A JS-driven caller comes back here as soon as any JS-driven tasklet
-       is current; if that is not the caller, it stays suspended. */
-    if (rt->current != prev) return SL_EPENDING;
+       is current (or the runtime is idle); if that is not the caller, it
+       stays suspended. */
+    if (rt->current != prev || rt->idle) return SL_EPENDING;
     return sl__deliver(rt, prev);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Timers                                                                 */
+/* ---------------------------------------------------------------------- */
+
+int64_t sl__now_us(void) {
+#if defined(__EMSCRIPTEN__)
+    return (int64_t)(emscripten_get_now() * 1000.0);
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#endif
+}
+
+void sl__sleepers_add(sl_runtime *rt, sl_tasklet *t, int64_t at) {
+    sl_tasklet **pp = &rt->sleepers, *prev = NULL;
+    while (*pp && (*pp)->tempval <= at) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    t->tempval = at;
+    t->next = *pp;
+    t->prev = prev;
+    if (*pp) (*pp)->prev = t;
+    *pp = t;
+    t->where = SL_SLEEPING;
+    if (!t->proxy) rt->stats.blocked++;
+}
+
+void sl__sleepers_remove(sl_runtime *rt, sl_tasklet *t) {
+    SL_ASSERT(t->where == SL_SLEEPING);
+    if (t->prev) t->prev->next = t->next;
+    else rt->sleepers = t->next;
+    if (t->next) t->next->prev = t->prev;
+    t->next = t->prev = NULL;
+    t->where = SL_NOWHERE;
+    if (!t->proxy) rt->stats.blocked--;
+}
+
+void sl__wake_due(sl_runtime *rt) {
+    if (!rt->sleepers) return;
+    int64_t now = sl__now_us();
+    while (rt->sleepers && rt->sleepers->tempval <= now) {
+        sl_tasklet *t = rt->sleepers;
+        sl__sleepers_remove(rt, t);
+        if (t->proxy) t = sl__select_timeout(t);
+        sl__rq_append(rt, t);
+    }
+}
+
+/* Nothing is runnable but sleepers: natively (or with a C main) wait for
+   the first one here; returns 0 when something is runnable. With a JS
+   main, return to the JS event loop instead: main becomes current while
+   it still waits (idle), and the JS layer calls back when a timer is due
+   (sl_js_wake). */
+static int wait_for_timer(sl_runtime *rt) {
+    for (;;) {
+        sl__wake_due(rt);
+        if (rt->head) return 0;
+        if (rt->js_driven) return SL_EPENDING;
+        int64_t left = rt->sleepers->tempval - sl__now_us();
+        if (left > 0) {
+#if defined(__EMSCRIPTEN__)
+            int64_t until = sl__now_us() + left; /* no blocking sleep here */
+            while (sl__now_us() < until) {
+            }
+#else
+            struct timespec ts = {(time_t)(left / 1000000),
+                                  (long)(left % 1000000) * 1000};
+            nanosleep(&ts, NULL);
+#endif
+        }
+    }
+}
+
+void sl__resume(sl_runtime *rt) {
+    sl_tasklet *prev = rt->current, *next = rt->head;
+    if (prev == next) return;
+    rt->stats.switches++;
+    if (rt->sched_cb) {
+        rt->in_sched_cb = 1;
+        rt->sched_cb(prev, next, rt->sched_ud);
+        rt->in_sched_cb = 0;
+    }
+    rt->current = next;
+    sl__active = SL_EXTERNAL(next) ? NULL : rt;
+}
+
+/* Become idle: main is current without running, until a timer is due. */
+static int go_idle(sl_runtime *rt) {
+    sl_tasklet *c = rt->current, *m = &rt->mainlet;
+    rt->idle = 1;
+    if (c == m) return SL_EPENDING;
+    rt->current = m;
+    sl__active = NULL;
+    if (!c->alive) return 0; /* a dying tasklet: the backend goes on */
+    slb_transfer(rt, c, m);
+    if (rt->current != c || rt->idle) return SL_EPENDING;
+    return sl__deliver(rt, c);
 }
 
 /* Describe the tasklets stuck on channels into rt->msg after `prefix`. */
@@ -229,10 +338,12 @@ static int deadlock(sl_runtime *rt, const char *prefix) {
     sl_tasklet *t = &rt->mainlet;
     do {
         if (SL_BLOCKED(t) && n < sizeof rt->msg) {
-            if (t->where == SL_IN_SELECT)
+            if (t->where >= SL_IN_SELECT)
                 n += (size_t)snprintf(rt->msg + n, sizeof rt->msg - n,
-                                      "%s%u '%s' selecting", sep, t->id,
-                                      t->name ? t->name : "");
+                                      "%s%u '%s' %s", sep, t->id,
+                                      t->name ? t->name : "",
+                                      t->where == SL_IN_SELECT ? "selecting"
+                                                               : "sleeping");
             else
                 n += (size_t)snprintf(rt->msg + n, sizeof rt->msg - n,
                                       "%s%u '%s' %s channel %u", sep, t->id,
@@ -256,6 +367,11 @@ static int deadlock(sl_runtime *rt, const char *prefix) {
 SL_HOT int sl__wait(sl_runtime *rt, int on_channel) {
     sl_tasklet *c = rt->current;
     if (rt->head) return sl__switch_to(rt, rt->head);
+    if (rt->sleepers) { /* not a deadlock: a timer will wake someone */
+        int rc = wait_for_timer(rt);
+        if (rc == SL_EPENDING) return go_idle(rt);
+        return sl__switch_to(rt, rt->head);
+    }
     sl_tasklet *w = rt->wd_top ? rt->wd_top : &rt->mainlet;
     if (w->in_wd) {
         sl__wd_pop_to(rt, w);
@@ -302,6 +418,10 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
         return w;
     }
     if (rt->head) return rt->head;
+    if (rt->sleepers) {
+        if (wait_for_timer(rt) == 0) return rt->head;
+        return NULL; /* idle until a timer is due */
+    }
     if (w->in_wd) {
         sl__wd_pop_to(rt, w);
     } else if (SL_BLOCKED(w)) {
@@ -318,6 +438,13 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
     return w;
 }
 
+/* The ended current tasklet hands over to next (NULL: go idle until a
+   timer is due). */
+void sl__switch_after_end(sl_runtime *rt, sl_tasklet *next) {
+    if (next) sl__switch_to(rt, next);
+    else go_idle(rt);
+}
+
 /* Body of every tasklet: deliver an error thrown before it started, run
    the function, then return to the backend with rt->current set to the
    tasklet that runs next. */
@@ -325,7 +452,7 @@ __attribute__((noinline)) void sl__tasklet_body(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     int rc = sl__deliver(rt, t);
     if (rc == 0) rc = t->fn(t->arg);
-    sl__switch_to(rt, sl__tasklet_end(rt, t, rc, t->errval));
+    sl__switch_after_end(rt, sl__tasklet_end(rt, t, rc, t->errval));
 }
 
 /* The backend cannot keep t's stack (it outgrew the save limit, or
@@ -336,7 +463,12 @@ void sl__crash(sl_runtime *rt, sl_tasklet *t, int code) {
     memcpy(why, rt->msg, sizeof why);
     sl_tasklet *next = sl__tasklet_end(rt, t, code, 0);
     sl__fail(rt, code, "%s", why); /* keep the backend's explanation */
-    rt->head = next;
+    if (!next) { /* idle until a timer is due */
+        rt->idle = 1;
+        next = &rt->mainlet;
+    } else {
+        rt->head = next;
+    }
     rt->current = next;
     sl__active = SL_EXTERNAL(next) ? NULL : rt;
 }
@@ -389,6 +521,18 @@ int sl_schedule(sl_runtime *rt, int64_t retval, int64_t *out) {
     return rc;
 }
 
+int sl_sleep(sl_runtime *rt, double ms) {
+    int rc = sl__check_caller(rt);
+    if (rc) return rc;
+    if (!(ms >= 0) || ms > 1e12)
+        return sl__fail(rt, SL_EINVAL, "sleep: milliseconds must be >= 0");
+    sl_tasklet *c = rt->current;
+    c->pend = SL_OP_SLEEP;
+    sl__rq_unlink(rt, c);
+    sl__sleepers_add(rt, c, sl__now_us() + (int64_t)(ms * 1000.0));
+    return sl__wait(rt, 1);
+}
+
 int sl_schedule_remove(sl_runtime *rt, int64_t retval, int64_t *out) {
     int rc = sl__check_caller(rt);
     if (rc) return rc;
@@ -409,6 +553,7 @@ static const char *state_name(const sl_tasklet *t) {
     if (t == t->rt->current) return "running";
     if (!t->alive) return t->fn ? "dead" : "unbound";
     if (t->where == SL_IN_SELECT) return "selecting";
+    if (t->where == SL_SLEEPING) return "sleeping";
     if (t->where == SL_IN_CHAN) return t->dir > 0 ? "sending" : "receiving";
     if (t->where == SL_IN_RUNQ) return "runnable";
     if (t->in_wd) return "in-run";

@@ -46,14 +46,15 @@
 
 /* What a suspended JS-driven tasklet was doing, to complete it later. */
 enum { SL_OP_NONE = 0, SL_OP_SEND, SL_OP_RECV, SL_OP_SCHED, SL_OP_RUN,
-       SL_OP_SELECT };
+       SL_OP_SELECT, SL_OP_SLEEP };
 
 /* Upper bound of sl_config.save_limit. */
 #define SL_SAVE_LIMIT_MAX (1024u * 1024u)
 
 /* Where a tasklet is linked through next/prev. A selecting tasklet is
    linked nowhere itself: proxies stand in for it in each channel queue. */
-enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2, SL_IN_SELECT = 3 };
+enum { SL_NOWHERE = 0, SL_IN_RUNQ = 1, SL_IN_CHAN = 2, SL_IN_SELECT = 3,
+       SL_SLEEPING = 4 };
 #define SL_BLOCKED(t) ((t)->where >= SL_IN_CHAN)
 
 /* A value waiting in a buffered channel. */
@@ -67,7 +68,9 @@ typedef struct sl_slot {
    channel in the selecting tasklet's place. */
 typedef struct sl_sel {
     int n;                        /* cases */
-    int index;                    /* the case that completed, -1 none */
+    int index;                    /* the case that completed, -1 none,
+                                     -2 timed out */
+    sl_tasklet *timer;            /* proxy on the sleepers list, or NULL */
     sl_tasklet *proxy[];
 } sl_sel;
 
@@ -153,6 +156,12 @@ struct sl_runtime {
     sl_tasklet *budget_wd;        /* watchdog whose switch budget counts */
     int64_t ticks_left;           /* switches left in budget_wd's budget */
     sl_tasklet *zombie;           /* ended tasklet to reap after the switch */
+    sl_tasklet *sleepers;         /* by wake time (tempval, microseconds);
+                                     select timeouts stand in as proxies */
+    uint8_t js_driven;            /* main is JS: waiting for a timer returns
+                                     to the JS event loop (idle) */
+    uint8_t idle;                 /* nothing runnable until a timer is due;
+                                     main is current but waiting */
     sl_schedule_cb sched_cb;
     void *sched_ud;
     sl_channel_cb chan_cb;
@@ -181,17 +190,31 @@ SL_HIDDEN void sl__reap(sl_runtime *rt, sl_tasklet *t);
 SL_HIDDEN void sl__crash(sl_runtime *rt, sl_tasklet *t, int code);
 SL_HIDDEN sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
                                       int64_t ev);
+SL_HIDDEN void sl__switch_after_end(sl_runtime *rt, sl_tasklet *next);
 SL_HIDDEN int sl__fail(sl_runtime *rt, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 SL_HIDDEN void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w);
 
+/* ---- timers (sched.c) ---- */
+SL_HIDDEN int64_t sl__now_us(void);
+/* Put t (linked nowhere) on the sleepers list until `at` microseconds. */
+SL_HIDDEN void sl__sleepers_add(sl_runtime *rt, sl_tasklet *t, int64_t at);
+SL_HIDDEN void sl__sleepers_remove(sl_runtime *rt, sl_tasklet *t);
+/* Make every due sleeper runnable (a due timer proxy ends its select). */
+SL_HIDDEN void sl__wake_due(sl_runtime *rt);
+/* Leave the idle state: the head of the run queue becomes current (main
+   was current without running). */
+SL_HIDDEN void sl__resume(sl_runtime *rt);
+
 /* ---- channel.c ---- */
+/* A select's timeout fired: withdraw its cases; the owner is returned. */
+SL_HIDDEN sl_tasklet *sl__select_timeout(sl_tasklet *timer);
 /* Take a blocked tasklet off its channel (or, selecting, off all of them). */
 SL_HIDDEN void sl__chan_unlink(sl_tasklet *t);
 /* select with per-case JS value handles (vrefs may be NULL). */
 SL_HIDDEN int sl__select(sl_runtime *rt, const sl_case *cases,
-                         const uint32_t *vrefs, int n, int block, int *index,
-                         int64_t *out);
+                         const uint32_t *vrefs, int n, int64_t timeout_us,
+                         int *index, int64_t *out);
 /* The selecting tasklet c resumed with rc: its result, and sel freed. */
 SL_HIDDEN int sl__select_done(sl_tasklet *c, int rc, int *index,
                               int64_t *out);

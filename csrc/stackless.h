@@ -64,6 +64,7 @@ typedef enum sl_error {
                             JS tasklet) was suspended; the JS layer
                             completes its operation when it resumes */
     SL_EJS = -18,        /* a JavaScript exception; its value is a handle */
+    SL_ETIMEOUT = -19,   /* a timed operation did not complete in time */
     SL_EUSER = -1000     /* codes <= SL_EUSER are free for applications
                             (sl_tasklet_throw, sl_channel_send_exception) */
 } sl_error;
@@ -294,6 +295,21 @@ typedef struct sl_case {
    for a send and a receive case on one channel. */
 SL_API int sl_select(sl_runtime *rt, const sl_case *cases, int n, int block,
                      int *index, int64_t *out);
+/* sl_select that waits at most timeout_ms (0: one millisecond's wait at
+   most... use sl_select with block = 0 to only poll): SL_ETIMEOUT when no
+   case completed in time (every case withdrawn). */
+SL_API int sl_select_timeout(sl_runtime *rt, const sl_case *cases, int n,
+                             double timeout_ms, int *index, int64_t *out);
+
+/* ===================================================================== */
+/*  Timers (beyond Stackless)                                             */
+/* ===================================================================== */
+
+/* The caller waits at least `ms` milliseconds; the others run. While only
+   sleepers remain, sl_run keeps waiting (natively the thread sleeps; in a
+   wasm module driven from JS the JS event loop runs meanwhile). A
+   sleeping tasklet counts as blocked; kill/throw wake it. */
+SL_API int sl_sleep(sl_runtime *rt, double ms);
 SL_API sl_tasklet *sl_channel_queue_at(const sl_channel *ch, int index);
 SL_API uint32_t sl_channel_id(const sl_channel *ch);
 SL_API sl_runtime *sl_channel_runtime(const sl_channel *ch);

@@ -92,7 +92,7 @@ EXPORT int sl_js_receive(sl_channel *ch) {
 /* select over n cases laid out as 4 int32 each: channel, op (1 send,
    -1 receive), value lo, value hi; vrefs[n] the sent values' handles. */
 EXPORT int sl_js_select(sl_runtime *rt, const int32_t *spec, const uint32_t *vrefs,
-                        int n, int block) {
+                        int n, double timeout_ms) {
     if (n < 1 || n > 4096) return SL_EINVAL;
     sl_case *cases = malloc((size_t)n * sizeof *cases);
     if (!cases) return SL_ENOMEM;
@@ -102,11 +102,38 @@ EXPORT int sl_js_select(sl_runtime *rt, const int32_t *spec, const uint32_t *vre
         cases[i].value = make64(spec[4 * i + 2], spec[4 * i + 3]);
     }
     int index = -1;
-    int rc = sl__select(rt, cases, vrefs, n, block, &index, &out.value);
+    /* timeout_ms < 0: wait forever; 0: poll; > 0: at most that long */
+    int64_t us = timeout_ms < 0 ? -1 : (int64_t)(timeout_ms * 1000.0);
+    if (timeout_ms > 0 && us == 0) us = 1;
+    int rc = sl__select(rt, cases, vrefs, n, us, &index, &out.value);
     free(cases);
     out.index = index;
     if (rc == 0) out.vref = rt->current->vref;
     return rc;
+}
+
+/* ---- timers ---- */
+
+EXPORT void sl_js_set_driven(sl_runtime *rt) { rt->js_driven = 1; }
+EXPORT int sl_js_sleep(sl_runtime *rt, double ms) { return sl_sleep(rt, ms); }
+EXPORT int sl_js_idle(sl_runtime *rt) { return rt->idle; }
+
+/* Milliseconds until the first sleeper is due (-1: no sleeper). */
+EXPORT double sl_js_next_wake(sl_runtime *rt) {
+    if (!rt->sleepers) return -1;
+    double ms = (double)(rt->sleepers->tempval - sl__now_us()) / 1000.0;
+    return ms > 0 ? ms : 0;
+}
+
+/* A timer is due: wake due sleepers and, if that makes anyone runnable,
+   leave the idle state and run until a JS-driven tasklet is current. */
+EXPORT int sl_js_wake(sl_runtime *rt) {
+    sl__wake_due(rt);
+    if (!rt->idle || !rt->head) return rt->idle;
+    rt->idle = 0;
+    sl__resume(rt);
+    slb_run_c(rt);
+    return 0;
 }
 
 EXPORT sl_channel *sl_js_channel_new(sl_runtime *rt, uint32_t capacity) {
@@ -171,7 +198,7 @@ EXPORT int sl_js_complete(sl_tasklet *t) {
 EXPORT int sl_js_end(sl_tasklet *t, int rc, int32_t lo, int32_t hi) {
     sl_runtime *rt = t->rt;
     if (t != rt->current || !t->is_js) return SL_ESTATE;
-    sl__switch_to(rt, sl__tasklet_end(rt, t, rc, make64(lo, hi)));
+    sl__switch_after_end(rt, sl__tasklet_end(rt, t, rc, make64(lo, hi)));
     slb_run_c(rt);
     return 0;
 }

@@ -1,7 +1,7 @@
 // Beyond Stackless (API.md §3): buffered channels, select, snapshot/restore.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRuntime, StateError } from 'stackless-wasm';
+import { createRuntime, StateError, TimeoutError } from 'stackless-wasm';
 
 describe('buffered channels', () => {
   test('send completes without a receiver while fewer than capacity values wait', async () => {
@@ -182,6 +182,67 @@ describe('snapshot / restore', () => {
     await assert.rejects(createRuntime({ snapshot: snap.subarray(0, 100) }), TypeError);
     await assert.rejects(createRuntime({ snapshot: new Uint8Array(64) }), TypeError);
     await assert.rejects(createRuntime({ snapshot: 'x' }), TypeError);
+    rt.destroy();
+  });
+});
+
+describe('timers', () => {
+  test('sleep: only the caller waits, others run; run() waits while only sleepers remain', async () => {
+    const rt = await createRuntime();
+    const log = [];
+    const t0 = performance.now();
+    rt.spawn(async function slow() { await rt.sleep(40); log.push('slow'); });
+    rt.spawn(async function quick() { await rt.sleep(10); log.push('quick'); });
+    rt.spawn(async function busy() { for (let i = 0; i < 3; i++) { log.push(`busy${i}`); await rt.schedule(); } });
+    await rt.run();
+    assert.deepEqual(log, ['busy0', 'busy1', 'busy2', 'quick', 'slow']);
+    assert.ok(performance.now() - t0 >= 39, `run returned after ${performance.now() - t0} ms`);
+    assert.equal(rt.stats.blocked, 0);
+    rt.destroy();
+  });
+
+  test('main sleeping lets tasklets run; C tasklets keep running meanwhile', async () => {
+    const rt = await createRuntime();
+    const a = rt.channel(), b = rt.channel();
+    rt.spawnC('echo', a, b, 1);
+    const log = [];
+    rt.spawn(async () => { await a.send(1); log.push(`echo:${await b.receive()}`); });
+    const t0 = performance.now();
+    await rt.sleep(20);
+    assert.ok(performance.now() - t0 >= 19);
+    assert.deepEqual(log, ['echo:2']);
+    rt.destroy();
+  });
+
+  test('timeouts: receive, send and select reject with TimeoutError and leave nothing queued', async () => {
+    const rt = await createRuntime();
+    const ch = rt.channel();
+    const t0 = performance.now();
+    await assert.rejects(ch.receive({ timeout: 15 }), TimeoutError);
+    assert.ok(performance.now() - t0 >= 14);
+    assert.equal(ch.balance, 0);
+    await assert.rejects(ch.send('x', { timeout: 5 }), TimeoutError);
+    assert.equal(ch.balance, 0);
+    await assert.rejects(rt.select([{ receive: ch }, { receive: rt.channel() }], { timeout: 5 }), TimeoutError);
+    // a partner in time wins
+    rt.spawn(async () => { await rt.sleep(5); await ch.send('in time'); });
+    assert.equal(await ch.receive({ timeout: 2000 }), 'in time');
+    // bad timeouts
+    await assert.rejects(ch.receive({ timeout: -1 }), RangeError);
+    await assert.rejects(ch.receive({ timeout: 'soon' }), TypeError);
+    await assert.rejects(rt.sleep(-5), RangeError);
+    rt.destroy();
+  });
+
+  test('a sleeping tasklet can be killed; without sleepers a deadlock is still reported', async () => {
+    const rt = await createRuntime();
+    const log = [];
+    const z = rt.spawn(async function z() { try { await rt.sleep(100000); } catch (e) { log.push(e.name); } });
+    await rt.schedule();
+    assert.equal(z.blocked, true);
+    await z.kill();
+    assert.deepEqual(log, ['TaskletExit']);
+    await assert.rejects(rt.channel().receive(), (e) => e.name === 'DeadlockError');
     rt.destroy();
   });
 });

@@ -8,6 +8,8 @@ export class DeadlockError extends Error {}
 export class ChannelClosedError extends Error {}
 /** An operation not valid in the current state (or on a destroyed runtime). */
 export class StateError extends Error {}
+/** A timed operation did not complete in time. */
+export class TimeoutError extends Error {}
 
 /** A fresh, independent runtime: one wasm instance. */
 export function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
@@ -82,6 +84,8 @@ export class Runtime {
   /** Run until no other tasklet is runnable; with ticks, resolves to the number still runnable. */
   run(): Promise<void>;
   run(options: RunOptions): Promise<number | undefined>;
+  /** Only the calling tasklet waits at least ms milliseconds; the others run. */
+  sleep(ms: number): Promise<void>;
   /** Current tasklet to the back of the run queue; resolves to v (default: the current tasklet). */
   schedule<T = Tasklet>(v?: T): Promise<T>;
   /** Like schedule, but the caller leaves the run queue. */
@@ -89,7 +93,7 @@ export class Runtime {
   setScheduleCallback(fn: ScheduleCallback | null): ScheduleCallback | null;
   setChannelCallback(fn: ChannelCallback | null): ChannelCallback | null;
   /** Complete one of several operations; the first ready case in array order wins. */
-  select<T = any>(cases: SelectCase<T>[], options?: { block?: boolean }): Promise<SelectResult<T>>;
+  select<T = any>(cases: SelectCase<T>[], options?: { block?: boolean; timeout?: number }): Promise<SelectResult<T>>;
   /** The whole runtime (C tasklets only) as bytes for createRuntime({ snapshot }). */
   snapshot(): Uint8Array;
   /** One line per tasklet: id, name, state and the channel it waits on. */
@@ -132,8 +136,8 @@ export class Tasklet<A extends unknown[] = any[]> {
 export class Channel<T = any> implements AsyncIterable<T> {
   private constructor();
   readonly id: number;
-  send(value: T): Promise<void>;
-  receive(): Promise<T>;
+  send(value: T, options?: { timeout?: number }): Promise<void>;
+  receive(options?: { timeout?: number }): Promise<T>;
   sendException(err: unknown): Promise<void>;
   sendSequence(values: Iterable<T>): Promise<number>;
   /** > 0: that many values waiting (blocked senders, plus buffered values);

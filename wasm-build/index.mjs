@@ -24,12 +24,16 @@ export class TaskletExit extends Error {
 export class ChannelClosedError extends Error {
   constructor(message, options) { super(message, options); this.name = 'ChannelClosedError'; }
 }
+export class TimeoutError extends Error {
+  constructor(message = 'timed out', options) { super(message, options); this.name = 'TimeoutError'; }
+}
 
 // Codes of csrc/stackless.h.
 const E = {
   INVAL: -1, STATE: -2, DEAD: -3, BLOCKED: -4, CURRENT: -5, DEADLOCK: -6,
   CLOSED: -7, KILLED: -8, NOMEM: -9, STACK: -10, FOREIGN: -11, RECURSIVE: -12,
   UNBOUND: -13, ALIVE: -14, BUSY: -15, CRASHED: -16, PENDING: -17, JS: -18,
+  TIMEOUT: -19,
 };
 
 // ---- loading ------------------------------------------------------------
@@ -174,6 +178,8 @@ class Kernel {
     this.ptr = restored ?? x.sl_runtime_new(0);
     if (!this.ptr) throw new Error('stackless-wasm: out of memory creating a runtime');
     this.stackBase = x.stackSave();
+    x.sl_js_set_driven(this.ptr); // waiting for timers returns to JS
+    this.timer = null;
     this.tasklets = new Map(); // pointer -> Tasklet kept alive (JS-driven)
     this.views = new Map();    // pointer -> WeakRef(Tasklet), any tasklet
     this.channels = new Map(); // pointer -> Channel
@@ -323,6 +329,7 @@ class Kernel {
       }
       case E.DEADLOCK: return new DeadlockError(detail || 'Deadlock');
       case E.CLOSED: return new ChannelClosedError(`${what}: ${detail}`);
+      case E.TIMEOUT: return new TimeoutError(`${what}: timed out`);
       case E.JS: {
         this.x.sl_js_errval(this.ptr);
         const ref = this.u32(this.out);
@@ -374,6 +381,7 @@ class Kernel {
     try {
       return f(a, b, c, d, e);
     } catch (err) {
+      if (process.env.SL_DEBUG_TRAP) console.error('trap', err);
       if (!(err instanceof WebAssembly.RuntimeError || err instanceof RangeError)) throw err;
       // A tasklet that recursed past the bottom of the tasklet stack region
       // (at address 1024) left the stack pointer below it, or wrapped.
@@ -431,6 +439,10 @@ class Kernel {
   // The current JS-driven tasklet goes on: settle its pending operation,
   // or start its function.
   dispatch() {
+    if (this.x.sl_js_idle(this.ptr)) { // only sleepers: wait for the first
+      this.armTimer();
+      return;
+    }
     const p = this.currentPtr();
     const t = this.view(p);
     const resolve = t.k_res;
@@ -469,6 +481,18 @@ class Kernel {
       });
     }
     // Main current without a pending call: nothing to settle.
+  }
+
+  // Idle: wake the runtime when its first sleeper is due.
+  armTimer() {
+    if (this.timer || this.destroyed) return;
+    const ms = this.x.sl_js_next_wake(this.ptr);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.destroyed) return;
+      this.call(this.x.sl_js_wake, this.ptr);
+      this.dispatch();
+    }, Math.max(0, Math.ceil(ms)));
   }
 
   // Until the tasklet that dispatch() resumes runs (a microtask queued
@@ -528,6 +552,12 @@ function kernel(rt) {
 
 function checkFunction(fn, what) {
   if (typeof fn !== 'function') throw new TypeError(`${what}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+}
+
+function checkTimeout(ms, what) {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`${what}: timeout must be a number of milliseconds`);
+  if (ms < 0 || ms > 1e12) throw new RangeError(`${what}: timeout must be between 0 and 1e12 ms`);
 }
 
 function checkOptions(opts, what) {
@@ -671,6 +701,7 @@ export class Runtime {
         ch.k_ptr();
       });
       if (o.block !== undefined && typeof o.block !== 'boolean') throw new TypeError('select: block must be a boolean');
+      checkTimeout(o.timeout, 'select');
       caller = k.enter('select');
     } catch (e) {
       return Promise.reject(e);
@@ -696,7 +727,8 @@ export class Runtime {
     }
     let rc;
     try {
-      rc = k.call(k.x.sl_js_select, k.ptr, mem, mem + 16 * n, n, o.block === false ? 0 : 1);
+      const wait = o.block === false ? 0 : o.timeout !== undefined ? Math.max(o.timeout, 1e-3) : -1;
+      rc = k.call(k.x.sl_js_select, k.ptr, mem, mem + 16 * n, n, wait);
     } finally {
       k.x.free(mem);
     }
@@ -704,6 +736,19 @@ export class Runtime {
     // values of send cases that did not complete are dropped when done
     const drop = (keep) => refs.forEach((ref, i) => { if (ref && i !== keep) k.values.delete(ref); });
     return p.then((r) => { drop(r.index); return r; }, (e) => { drop(-1); throw e; });
+  }
+
+  /** Only the calling tasklet waits at least `ms` milliseconds; the others run. */
+  sleep(ms) {
+    const k = kernel(this);
+    let caller;
+    try {
+      checkTimeout(ms ?? 'x', 'sleep');
+      caller = k.enter('sleep');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return k.settle(caller, k.call(k.x.sl_js_sleep, k.ptr, ms), 'sleep', K_NONE);
   }
 
   schedule(v) { return this.#schedule(v, 0, arguments.length); }
@@ -806,6 +851,7 @@ export class Runtime {
     const k = kernels.get(this);
     if (!k || k.destroyed) return;
     k.destroyed = true;
+    if (k.timer) clearTimeout(k.timer);
     for (const t of k.tasklets.values()) {
       if (t.k_rej) t.k_rej(new StateError('the runtime was destroyed'));
       t.k_res = t.k_rej = null;
@@ -968,10 +1014,24 @@ export class Channel {
     return this.ptr;
   }
 
+  // send/receive with { timeout }: a one-case select with a deadline.
+  #timed(what, opts, c) {
+    let o;
+    try {
+      o = checkOptions(opts, what);
+      checkTimeout(o.timeout, what);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (o.timeout === undefined) return what === 'send' ? this.send(c.value) : this.receive();
+    return this.k.rt.select([c], { timeout: o.timeout }).then((r) => r.value);
+  }
+
   /** The C handle (what a C tasklet holds for this channel). */
   get handle() { return this.ptr; }
 
-  send(v) {
+  send(v, opts) {
+    if (opts !== undefined) return this.#timed('send', opts, { send: this, value: v });
     const k = this.k;
     let p, caller;
     try {
@@ -984,7 +1044,8 @@ export class Channel {
     return k.settle(caller, k.call(k.x.sl_js_send, p, k.lo, k.hi, ref), 'send', K_SEND, ref);
   }
 
-  receive() {
+  receive(opts) {
+    if (opts !== undefined) return this.#timed('receive', opts, { receive: this });
     const k = this.k;
     let p, caller;
     try {

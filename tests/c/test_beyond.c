@@ -1,8 +1,28 @@
 /*
- * test_beyond.c: what stackless-wasm adds to Stackless: buffered channels
- * and select. Ordered traces, balances at each step, errors.
+ * test_beyond.c: what stackless-wasm adds to Stackless: buffered channels,
+ * select, timers. Ordered traces, balances at each step, errors.
  */
+#if !defined(__EMSCRIPTEN__)
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include "test.h"
+
+#if !defined(__EMSCRIPTEN__)
+#include <time.h>
+#else
+#include <emscripten.h>
+#endif
+
+static int64_t sl__now_us_for_tests(void)
+{
+#if defined(__EMSCRIPTEN__)
+    return (int64_t)(emscripten_get_now() * 1000.0);
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#endif
+}
 
 static sl_runtime *rt;
 static sl_channel *c1, *c2;
@@ -263,6 +283,96 @@ static void test_select_free_while_waiting(void)
     test_runtime_free(rt);
 }
 
+/* ---- timers ------------------------------------------------------------ */
+
+static int body_sleeper(void *arg)
+{
+    int ms = (int)(intptr_t)arg;
+    int rc = sl_sleep(rt, ms);
+    TRACE("z%d:%d", ms, rc);
+    return 0;
+}
+
+static int body_spinner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3; i++) {
+        TRACE("spin%d", i);
+        sl_schedule(rt, 0, NULL);
+    }
+    return 0;
+}
+
+static void test_sleep_order_and_run_waits(void)
+{
+    rt = test_runtime_new();
+    int64_t t0 = sl__now_us_for_tests();
+    sl_spawn(rt, body_sleeper, (void *)(intptr_t)30);
+    sl_spawn(rt, body_sleeper, (void *)(intptr_t)10);
+    CHECK_EQ_INT(sl_run(rt, 0), 0); /* waits while only sleepers remain */
+    CHECK_TRACE("z10:0 z30:0");
+    CHECK(sl__now_us_for_tests() - t0 >= 30000);
+    CHECK_EQ_INT((int)sl_stats_get(rt)->blocked, 0);
+    test_runtime_free(rt);
+}
+
+/* only the caller waits: main sleeps while a tasklet runs */
+static void test_sleep_main_others_run(void)
+{
+    rt = test_runtime_new();
+    sl_spawn(rt, body_spinner, NULL);
+    int64_t t0 = sl__now_us_for_tests();
+    TRACE("m>");
+    CHECK_EQ_INT(sl_sleep(rt, 15), 0);
+    TRACE("m<");
+    CHECK(sl__now_us_for_tests() - t0 >= 15000);
+    CHECK_TRACE("m> spin0 spin1 spin2 m<");
+    test_runtime_free(rt);
+}
+
+static void test_sleep_kill_and_deadlock_rules(void)
+{
+    rt = test_runtime_new();
+    c1 = sl_channel_new(rt);
+    sl_tasklet *z = sl_tasklet_new(rt, body_sleeper);
+    sl_tasklet_setup(z, (void *)(intptr_t)100000);
+    CHECK_EQ_INT(sl_schedule(rt, 0, NULL), 0); /* z runs and falls asleep */
+    CHECK_EQ_INT(sl_tasklet_blocked(z), 1);
+    int64_t t0 = sl__now_us_for_tests();
+    CHECK_EQ_INT(sl_tasklet_kill(z, 0), 0); /* wakes at once with TaskletExit */
+    CHECK(sl__now_us_for_tests() - t0 < 1000000);
+    CHECK_TRACE("z100000:-8");
+    /* with no sleeper, waiting forever is still a deadlock */
+    CHECK_EQ_INT(sl_channel_receive(c1, NULL), SL_EDEADLOCK);
+    CHECK_EQ_INT(sl_sleep(rt, -1), SL_EINVAL);
+    sl_tasklet_free(z);
+    test_runtime_free(rt);
+}
+
+static void test_select_timeout(void)
+{
+    int index = 5;
+    int64_t v = 0;
+    rt = test_runtime_new();
+    c1 = sl_channel_new(rt);
+    sl_case cases[1] = {{c1, SL_RECV, 0}};
+    int64_t t0 = sl__now_us_for_tests();
+    CHECK_EQ_INT(sl_select_timeout(rt, cases, 1, 15, &index, &v), SL_ETIMEOUT);
+    CHECK(sl__now_us_for_tests() - t0 >= 15000);
+    CHECK_EQ_INT(index, -1);
+    CHECK_EQ_INT(sl_channel_balance(c1), 0);
+    /* a partner in time wins over the timeout */
+    sl_spawn(rt, body_sleeper, (void *)(intptr_t)5);
+    c2 = c1;
+    sl_spawn(rt, body_send_c2, (void *)(intptr_t)9);
+    CHECK_EQ_INT(sl_select_timeout(rt, cases, 1, 1000, &index, &v), 0);
+    CHECK_EQ_INT(index, 0);
+    CHECK(v == 9);
+    CHECK_EQ_INT(sl_run(rt, 0), 0);
+    CHECK_EQ_INT((int)sl_stats_get(rt)->blocked, 0);
+    test_runtime_free(rt);
+}
+
 int main(void)
 {
     RUN_TEST(test_buffered_send_does_not_block);
@@ -275,5 +385,9 @@ int main(void)
     RUN_TEST(test_select_fifo_and_state);
     RUN_TEST(test_select_kill_and_deadlock);
     RUN_TEST(test_select_free_while_waiting);
+    RUN_TEST(test_sleep_order_and_run_waits);
+    RUN_TEST(test_sleep_main_others_run);
+    RUN_TEST(test_sleep_kill_and_deadlock_rules);
+    RUN_TEST(test_select_timeout);
     return test_summary();
 }

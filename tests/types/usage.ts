@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` in `make test`: every member of API.md §1
 // must type-check as a user would write it.
 import {
-  createRuntime, TaskletExit, DeadlockError, ChannelClosedError, StateError,
+  createRuntime, TaskletExit, DeadlockError, ChannelClosedError, StateError, TimeoutError,
   type Runtime, type Tasklet, type Channel, type Stats,
 } from 'stackless-wasm';
 
@@ -64,6 +64,10 @@ async function main(): Promise<void> {
     const e: Error = new E('m');
     void e;
   }
+  await rt.sleep(1);
+  const timed: number = await ch.receive({ timeout: 10 });
+  await ch.send(2, { timeout: 10 });
+  void timed; void new TimeoutError();
   const buffered: Channel<number> = rt.channel({ capacity: 4 });
   const sel = await rt.select([{ receive: buffered }, { send: ch, value: 1 }], { block: false });
   const idx: number = sel.index;
