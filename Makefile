@@ -137,7 +137,12 @@ test-js: module node_modules/.package-lock.json
 	node --test tests/*.test.mjs
 
 # ---- everything -----------------------------------------------------------
-test: test-native test-wasm test-js test-browser
+test: test-native test-wasm test-js test-fuzz-smoke test-browser
+
+# Long fuzzing: libFuzzer on the C API and the differential model fuzzer,
+# FUZZ_SECONDS each.
+.PHONY: fuzz
+fuzz: fuzz-native fuzz-model
 
 # ---- benchmarks ------------------------------------------------------------
 $(BUILD)/bench/core-native: bench/core.c $(NATIVE_SRC) $(CORE_HDR)
