@@ -607,7 +607,7 @@ export class Runtime {
     if (fn !== undefined && fn !== null) checkFunction(fn, 'tasklet');
     const p = k.x.sl_js_tasklet_new(k.ptr);
     if (!p) throw new RangeError('tasklet: out of memory');
-    const t = new Tasklet(k, p, fn ?? null);
+    const t = new Tasklet(k, p, fn ?? null, 'js');
     k.release.register(t, p, t);
     return t;
   }
@@ -645,7 +645,7 @@ export class Runtime {
       M.HEAPU8.set(nameBytes, namep);
       const p = k.x.sl_js_spawn_c(k.ptr, namep, argp, vals.length);
       if (!p) throw new RangeError(`spawnC: ${k.detail()}`);
-      const t = new Tasklet(k, p, null);
+      const t = new Tasklet(k, p, null, 'c');
       k.release.register(t, p, t);
       return t;
     } finally {
@@ -871,11 +871,13 @@ export class Runtime {
 
 export class Tasklet {
   #id;
-  constructor(k, p, fn) {
+  // kind: 'js' (made by rt.tasklet), 'c' (made by rt.spawnC), or
+  // undefined (a view of a record made elsewhere: ask the core)
+  constructor(k, p, fn, kind) {
     this.k = k;
     this.ptr = p;
     this.#id = k.u32(p + k.layout.tid);
-    this.isJS = !!k.x.sl_js_is_js(p);
+    this.isJS = kind === undefined ? !!k.x.sl_js_is_js(p) : kind === 'js';
     this.k_fn = fn;
     this.k_call = null;
     this.k_res = this.k_rej = null; // the pending operation's promise
@@ -884,7 +886,7 @@ export class Tasklet {
     this.k_value = null;
     this.k_started = false;
     this.k_name = null;
-    if (this.isJS || k.x.sl_tasklet_is_main(p)) k.tasklets.set(p, this);
+    if (this.isJS || (kind === undefined && k.x.sl_tasklet_is_main(p))) k.tasklets.set(p, this);
     k.views.set(p, new WeakRef(this));
     k.forget.register(this, p);
   }
