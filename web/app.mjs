@@ -6,6 +6,10 @@
 // record every switch and every tasklet's state, so the swimlanes and the
 // trace are exact. Large runs advance in bigger slices and sample the state a
 // few times a second; the page then draws summaries instead of a line per bee.
+//
+// The timeline keeps rt.snapshot()s of the run; the scrubber restores one
+// into a fresh runtime (createRuntime({ snapshot })) and the run can go on
+// from there, the same way or, after a fault, another.
 import { createRuntime } from 'stackless-wasm';
 import { BeesSim, EV, eventLine, NECTAR_GOAL } from './sim.mjs';
 
@@ -22,6 +26,10 @@ const SLICE_MS = 6;           // scheduler time per frame, at most
 const SWIM_COLS = 160;        // swimlane window, in switches of a small run
 const TRACE_MAX = 400_000;    // trace slices kept before recording stops
 const MAX_FLOWERS = 32, MAX_BEES = 100_000;
+// the timeline: rt.snapshot() every so many switches
+const SNAP_MAX = 60;                 // snapshots kept; when full every other one goes and the interval doubles
+const SNAP_BUDGET = 200 * 1048576;   // bytes of snapshots kept, at most (likewise)
+const SNAP_COST = 20;                // wall time between snapshots: at least this many times one takes
 
 // tasklet states of rt.inspect()
 const ST = { RUNNING: 0, RUNNABLE: 1, SENDING: 2, RECEIVING: 3, PAUSED: 4, IN_RUN: 5, DEAD: 6 };
@@ -89,11 +97,13 @@ async function reset(opts = {}) {
     placeBeesHome();
     inspectNow();
     sample(true);
+    takeSnapshot();
     $('log').replaceChildren();
     log('info', `New runtime: <b>${o.flowers}</b> flower and <b>${o.bees}</b> bee tasklets created by the C tasklet 'bees' (seed ${o.seed}, channel preference ${o.preference}). ${S.small ? 'Small run: every switch is recorded.' : 'Large run: the state is sampled every ' + SAMPLE_MS + ' ms.'}`);
     frames.intervals = [];
     S.dirty = true;
     updatePanels();
+    updateTimeline(true);
     setStatus('ready', 'ready: press Start');
     return state();
   });
@@ -129,7 +139,9 @@ function newRun(o) {
     // trace recording
     trace: { slices: [], counters: [], switches: [], open: null, truncated: false, sw: 0 },
     ranThisCall: [], errors: 0, deadlock: null, dirty: true,
+    samples: 0, // chart samples taken (the x of each is in the series)
   };
+  run.tl = newTimeline(run);
   // ids and names: every tasklet of the runtime, once
   const all = rt.tasklets();
   let maxId = 0;
@@ -198,7 +210,10 @@ async function advance(ticks, budgetMs) {
   const until = performance.now() + budgetMs;
   let done = 0;
   while (done < ticks) {
-    const n = S.small ? 1 : Math.max(1, Math.min(ticks - done, S.chunk ?? 256, sliceLimit()));
+    // a snapshot due opens the slice; a big one takes the whole frame's budget
+    if (maybeSnapshot() && performance.now() >= until) break;
+    const room = snapRoom();
+    const n = S.small ? 1 : Math.max(1, Math.min(ticks - done, S.chunk ?? 256, sliceLimit(), room));
     const t0 = performance.now();
     let left;
     try {
@@ -221,6 +236,8 @@ async function advance(ticks, budgetMs) {
       break;
     }
     if (performance.now() >= until) break;
+    // at a snapshot point: a costly snapshot waits for the next frame's slice
+    if (n === room && S.tl.cost > SLICE_MS / 2) break;
   }
   return done;
 }
@@ -269,11 +286,13 @@ async function onQueueEmpty() {
       const stuck = (e.message.match(/'[^']+'/g) ?? []).length;
       log('err', `The run queue is empty but ${unfinished} bee${unfinished === 1 ? '' : 's'} never finished. Main tried <code>await rt.channel().receive()</code>: <b>${esc(e.name)}</b> naming ${stuck} stuck tasklet${stuck === 1 ? '' : 's'}<details open><summary>the runtime's report</summary>${esc(e.message)}</details>`);
       setStatus('deadlock', `deadlock: ${stuck} tasklets blocked forever`);
+      captureHead();
       return;
     }
   }
   setStatus('done', `done: all ${fmt(S.B)} bees have ${NECTAR_GOAL} nectar; the flowers still wait on their channels`);
   log('ok', `Run queue empty after ${fmt(rt.stats.switches)} switches: every bee finished. The flowers stay blocked in receive(), as in the seed.`);
+  captureHead();
 }
 
 function onEvent(kind, a, b, c) {
@@ -291,7 +310,7 @@ function onEvent(kind, a, b, c) {
 // ---- reading the state -----------------------------------------------------
 
 /** rt.inspect() into per-role arrays (+ the trace and swimlanes). */
-function inspectNow() {
+function inspectNow(trace = true) {
   const ins = rt.inspect();
   const { state, chan, woke, roleOfId } = S;
   const prev = S.small ? state.slice() : null;
@@ -312,7 +331,7 @@ function inspectNow() {
   const counts = S.counts.fill(0);
   for (let r = 0; r < S.N; r++) counts[state[r]]++;
   if (S.small) trackFlowerQueues(prev);
-  recordTrace(prev);
+  if (trace && S.tl.cursor < 0) recordTrace(prev);
   S.lastSampleAt = performance.now();
 }
 
@@ -381,6 +400,7 @@ function sample(force) {
   const x = rt.stats.switches - S.switches0;
   if (x <= S.lastX) return;
   S.lastX = x;
+  S.samples++;
   const se = S.series, v = sampleVals;
   v[0] = Math.max(0, S.runQueue.length - 1);
   se.queue.push(x, v);
@@ -441,6 +461,14 @@ class Series {
     for (let i = 0; i < this.y.length; i++) this.y[i][h] = vals[i];
     this.head = (h + 1) % WINDOW;
     if (this.len < WINDOW) this.len++;
+  }
+  clone() {
+    const c = Object.create(Series.prototype);
+    c.x = this.x.slice();
+    c.y = this.y.map((a) => a.slice());
+    c.len = this.len;
+    c.head = this.head;
+    return c;
   }
   /** Copies in time order: { x, ys } (transferable). */
   ordered() {
@@ -1018,6 +1046,7 @@ function updatePanels() {
   drawStates();
   drawDetails();
   drawOutput();
+  updateTimeline();
 }
 
 const chipPool = [];
@@ -1125,7 +1154,7 @@ function drawStates() {
 
 function select(r) {
   selected = Number.isInteger(r) ? r : -1;
-  if (S) drawDetails();
+  if (S && rt) drawDetails();
 }
 
 function drawDetails() {
@@ -1207,6 +1236,7 @@ function pick(kind) {
 
 function killTasklet(kind) {
   return exclusive(async () => {
+    diverge();
     inspectNow();
     const r = pick(kind);
     if (r < 0 || S.state[r] === ST.DEAD) {
@@ -1214,6 +1244,7 @@ function killTasklet(kind) {
       return false;
     }
     const t = S.tasklet[r];
+    if (!t) return false;
     const before = stateText(r);
     let other = null;
     try {
@@ -1238,6 +1269,7 @@ function killTasklet(kind) {
 
 function closeFlower() {
   return exclusive(async () => {
+    diverge();
     const f = pick('flower');
     const ch = S.flowerCh[f];
     if (!ch) return false;
@@ -1254,10 +1286,343 @@ function closeFlower() {
   });
 }
 
+// ---- the timeline: snapshots and the scrubber ----------------------------------
+//
+// While a run goes on, rt.snapshot() every `every` switches (bounded by
+// SNAP_MAX and SNAP_BUDGET: when full, every other snapshot goes and the
+// interval doubles; and by wall time, so that snapshotting a big runtime
+// takes a small share of the frames). Each snapshot keeps, beside the
+// runtime's bytes, the page's own state at that point (chart windows,
+// swimlanes, the trace's lengths). Going back restores one into a fresh
+// runtime; the simulation's state is at the same address there. The run
+// continues from it with start(), step() or a fault; the later snapshots
+// are discarded then (the continuation may take another course).
+
+function newTimeline(run) {
+  // a run takes about 11 switches per bee (5 sends, each woken once, ...);
+  // small runs add one per switch (an rt.run() call each)
+  const est = (11 * run.B + 2 * run.F + 8) * (run.small ? 2 : 1);
+  return {
+    snaps: [], bytes: 0, every: Math.max(run.small ? 1 : 16, Math.ceil(est / SNAP_MAX)),
+    cost: 0, lastAt: -1e9, cursor: -1, pending: 0, failed: null, target: -1, scrubbing: null,
+    takeMs: [], restoreMs: [], createMs: [], dropped: 0, logLi: null,
+  };
+}
+
+const xNow = () => rt.stats.switches - S.switches0;
+
+/** Switches until the next snapshot is due (Infinity: none due soon). */
+function snapRoom() {
+  const tl = S.tl;
+  if (tl.failed || tl.cursor >= 0 || performance.now() - tl.lastAt < SNAP_COST * tl.cost) return Infinity;
+  const last = tl.snaps[tl.snaps.length - 1];
+  return last ? Math.max(1, last.x + tl.every - xNow()) : 1;
+}
+
+/** A snapshot if one is due; true if taken. */
+function maybeSnapshot() {
+  const tl = S.tl;
+  if (tl.failed || tl.cursor >= 0) return false;
+  const last = tl.snaps[tl.snaps.length - 1];
+  if (last && xNow() - last.x < tl.every) return false;
+  if (performance.now() - tl.lastAt < SNAP_COST * tl.cost) return false;
+  if (tl.snaps.length >= SNAP_MAX || (last && tl.bytes + last.bytes.byteLength > SNAP_BUDGET)) thinOut();
+  return !!takeSnapshot();
+}
+
+/** Keep the first snapshot and every other one after it; twice the interval from now on. */
+function thinOut() {
+  const tl = S.tl;
+  const keep = tl.snaps.filter((_, i) => i % 2 === 0);
+  tl.dropped += tl.snaps.length - keep.length;
+  tl.snaps = keep;
+  tl.bytes = keep.reduce((n, s) => n + s.bytes.byteLength, 0);
+  tl.every *= 2;
+}
+
+/** rt.snapshot() now, with the page's state at this point. */
+function takeSnapshot() {
+  const tl = S.tl;
+  if (tl.failed) return null;
+  const t0 = performance.now();
+  let bytes;
+  try {
+    bytes = rt.snapshot();
+  } catch (e) {
+    tl.failed = e;
+    log('err', `<code>rt.snapshot()</code> threw <b>${esc(e.name)}</b>: ${esc(e.message)}. The timeline stops here.`);
+    return null;
+  }
+  const ms = performance.now() - t0;
+  tl.lastAt = performance.now();
+  tl.takeMs.push(ms);
+  if (tl.takeMs.length > 200) tl.takeMs.splice(0, 100);
+  // what a snapshot costs now: the least of the last three (the first
+  // ones run before the JIT has compiled rt.snapshot())
+  tl.cost = Math.min(...tl.takeMs.slice(-3));
+  const tr = S.trace;
+  const snap = {
+    bytes, x: xNow(), switches: rt.stats.switches, ticks: simTicks(), runCalls: S.runCalls, wallMs: S.wallMs,
+    sample: S.samples, status: S.status === 'running' ? 'paused' : S.status, finished: sim.finished, visits: sim.visits,
+    page: {
+      series: Object.fromEntries(Object.entries(S.series).map(([k, v]) => [k, v.clone()])),
+      lastX: S.lastX, yBalance: S.yBalance, killed: S.killed.slice(), errors: S.errors, deadlock: S.deadlock,
+      swim: S.swim ? S.swim.slice() : null, swimCol: S.swimCol,
+      flowerQueue: S.small ? S.flowerQueue.map((q) => q.slice()) : null,
+      trace: {
+        slices: tr.slices.length, counters: tr.counters.length, switches: tr.switches.length, sw: tr.sw, truncated: tr.truncated,
+        open: tr.open && { start: tr.open.start.slice(), state: tr.open.state.slice(), chan: tr.open.chan.slice() },
+      },
+    },
+  };
+  tl.snaps.push(snap);
+  tl.bytes += bytes.byteLength;
+  S.tlDirty = true;
+  return snap;
+}
+
+/** The present as the last snapshot (before going back; at the end of a run). */
+function captureHead() {
+  const tl = S.tl;
+  if (tl.failed || tl.cursor >= 0) return;
+  const last = tl.snaps[tl.snaps.length - 1];
+  if (last && last.x === xNow()) {
+    last.status = S.status === 'running' ? 'paused' : S.status;
+    return;
+  }
+  if (!S.small) {
+    // large runs sample a few times a second: the views at this very point
+    inspectNow();
+    sample(true);
+  }
+  takeSnapshot();
+}
+
+/** The trace as recorded, or up to the restored snapshot while one is shown. */
+function traceNow() {
+  const tr = S.trace, tl = S.tl;
+  if (tl.cursor < 0) return { ...tr, now: xNow() };
+  const snap = tl.snaps[tl.cursor], v = snap.page.trace;
+  return {
+    slices: tr.slices.slice(0, v.slices), counters: tr.counters.slice(0, v.counters), switches: tr.switches.slice(0, v.switches),
+    open: v.open, truncated: v.truncated, now: snap.x,
+  };
+}
+
+/**
+ * Pause and restore snapshot i into a fresh runtime: the old one is
+ * destroyed, the simulation's state is read at the same address in the
+ * restored memory, and the page's views go back to that point.
+ */
+function rewind(i) {
+  if (!S) return Promise.reject(new Error('rewind: no run'));
+  const run = S;
+  pause();
+  run.tl.pending++;
+  return exclusive(async () => {
+    try {
+      if (S !== run) throw new Error('rewind: the run was reset meanwhile');
+      const tl = S.tl;
+      // the present is kept too (appended: the indices before it stay)
+      captureHead();
+      if (!Number.isInteger(i) || i < 0 || i >= tl.snaps.length) throw new RangeError(`rewind: index must be an integer in 0..${tl.snaps.length - 1} (got ${i})`);
+      await restore(i);
+      return state();
+    } finally {
+      run.tl.pending--;
+    }
+  });
+}
+
+async function restore(i) {
+  const tl = S.tl, snap = tl.snaps[i], ptr = sim.ptr;
+  const t0 = performance.now();
+  rt.destroy();
+  rt = null; // (no drawing meanwhile)
+  rt = await createRuntime({ snapshot: snap.bytes });
+  const t1 = performance.now();
+  sim = new BeesSim(rt, ptr, S.opts);
+  rebind();
+  const p = snap.page;
+  S.series = Object.fromEntries(Object.entries(p.series).map(([k, v]) => [k, v.clone()]));
+  S.lastX = p.lastX;
+  S.yBalance = p.yBalance;
+  S.killed.set(p.killed);
+  S.errors = p.errors;
+  S.deadlock = p.deadlock;
+  if (S.small) {
+    S.swim.set(p.swim);
+    S.swimCol = p.swimCol;
+    S.flowerQueue = p.flowerQueue.map((q) => q.slice());
+  }
+  S.runCalls = snap.runCalls;
+  S.wallMs = snap.wallMs;
+  S.samples = snap.sample;
+  S.rate = [];
+  S.owed = 0;
+  S.ranThisCall.length = 0; // (who ran in the last call before going back)
+  for (let f = 0; f < S.F; f++) S.closed[f] = S.flowerCh[f]?.closing ? 1 : 0;
+  // the seed's output again, from the event ring in the restored memory
+  S.outN = 0;
+  sim.seen = Math.max(0, sim.events - 64);
+  sim.drain(onEvent);
+  S.arrows = [];
+  S.pulse.fill(0);
+  tl.cursor = i;
+  inspectNow(false);
+  sample(true);
+  for (const k of CHART_IDS) S.chartDue[k] = true;
+  for (const c of chartInfo.values()) c.postedAt = -1e9;
+  const ms = performance.now() - t0;
+  tl.createMs.push(t1 - t0);
+  tl.restoreMs.push(ms);
+  if (tl.restoreMs.length > 200) { tl.restoreMs.splice(0, 100); tl.createMs.splice(0, 100); }
+  const where = `snapshot ${i} of ${tl.snaps.length - 1} (switch ${fmt(snap.switches)}, ${fmt(snap.visits)} visits, ${fmt(snap.finished)} bees finished)`;
+  if (snap.status === 'done' || snap.status === 'deadlock') setStatus(snap.status, `at ${where}: the end of the run`);
+  else setStatus('past', `back at ${where}: Continue from here`);
+  const html = `<code>await createRuntime({ snapshot })</code> restored ${where} into a fresh runtime: ${(snap.bytes.byteLength / 1048576).toFixed(2)} MB in ${(t1 - t0).toFixed(0)} ms (${ms.toFixed(0)} ms with the page's views); the old runtime was destroyed. Continue, step or apply a fault to go on from here: the later snapshots are discarded then.`;
+  // one line for a whole drag of the scrubber
+  if (tl.logLi && $('log').firstChild === tl.logLi) tl.logLi.innerHTML = html;
+  else { log('info', html); tl.logLi = $('log').firstChild; }
+  S.dirty = true;
+  S.panelAt = -1e9;
+  updateTimeline(true);
+}
+
+/** The restored runtime's tasklet and channel objects for the page's roles. */
+function rebind() {
+  S.tasklet.fill(null);
+  for (const t of rt.tasklets()) {
+    const r = t.id < S.roleOfId.length ? S.roleOfId[t.id] : -1;
+    if (r >= 0) S.tasklet[r] = t;
+  }
+  const byPtr = new Map(rt.channels().map((c) => [c.handle, c]));
+  S.chanToFlower.clear();
+  for (let f = 0; f < S.F; f++) {
+    const ch = byPtr.get(sim.channelHandle(f)) ?? null;
+    S.flowerCh[f] = ch;
+    if (ch) S.chanToFlower.set(ch.id, f);
+  }
+  if (S.small) rt.setScheduleCallback(onSwitch);
+}
+
+/** Going on from a restored snapshot: the later ones are discarded, the trace ends there. */
+function diverge() {
+  const tl = S.tl;
+  if (tl.cursor < 0) return;
+  const i = tl.cursor, snap = tl.snaps[i];
+  const later = tl.snaps.splice(i + 1);
+  for (const s of later) tl.bytes -= s.bytes.byteLength;
+  const tr = S.trace, v = snap.page.trace;
+  tr.slices.length = v.slices;
+  tr.counters.length = v.counters;
+  tr.switches.length = v.switches;
+  tr.sw = v.sw;
+  tr.truncated = v.truncated;
+  tr.open = v.open && { start: v.open.start.slice(), state: v.open.state.slice(), chan: v.open.chan.slice() };
+  tl.cursor = -1;
+  tl.lastAt = performance.now();
+  tl.logLi = null;
+  if (S.status === 'past') setStatus('paused', 'paused');
+  log('info', `Going on from snapshot ${i} (switch ${fmt(snap.switches)})${later.length ? `: the ${later.length} later snapshot${later.length === 1 ? ' is' : 's are'} discarded` : ''}. The same settings give the same run again (the runtime is deterministic); a fault makes it take another course.`);
+  updateTimeline(true);
+}
+
+/** Scrubber input: restore the nearest snapshot at or before x (the latest wins while dragging). */
+function scrubTo(x) {
+  if (!S) return;
+  const tl = S.tl;
+  pause();
+  tl.target = x;
+  if (tl.scrubbing) return;
+  const run = S;
+  tl.scrubbing = (async () => {
+    let done = -1;
+    while (S === run && tl.target !== done) {
+      const want = tl.target;
+      done = want;
+      // at (or past) the present while live: nothing to restore
+      if (tl.cursor < 0 && want >= xNow()) continue;
+      // nearest earlier snapshot (the present is appended first: same indices before it)
+      let i = 0;
+      for (let j = 0; j < tl.snaps.length; j++) if (tl.snaps[j].x <= want) i = j;
+      if (tl.cursor === i && tl.cursor >= 0) continue;
+      await rewind(i);
+    }
+  })().catch(fail).finally(() => { tl.scrubbing = null; });
+}
+
+/** The slider: 0 .. the latest point (switches since reset); the marks are the snapshots. */
+function updateTimeline(force = false) {
+  if (!S) return;
+  const tl = S.tl, slider = $('i-time');
+  const last = tl.snaps[tl.snaps.length - 1];
+  const live = tl.cursor < 0;
+  const end = Math.max(1, live ? xNow() : last ? last.x : 1);
+  if (String(end) !== slider.max) slider.max = end;
+  if (!S.dragging) {
+    const v = live ? end : tl.snaps[tl.cursor].x;
+    if (String(v) !== slider.value) slider.value = v;
+  }
+  const out = $('o-time');
+  if (live) {
+    out.textContent = `live · switch ${fmt(rt.stats.switches)}${last ? ` · last snapshot at ${fmt(last.switches)}` : ''}`;
+    out.className = '';
+  } else {
+    const s = tl.snaps[tl.cursor];
+    out.textContent = `snapshot ${tl.cursor} of ${tl.snaps.length - 1} · switch ${fmt(s.switches)} · ${(s.wallMs / 1000).toFixed(1)} s`;
+    out.className = 'past';
+  }
+  if (slider.getAttribute('aria-valuetext') !== out.textContent) slider.setAttribute('aria-valuetext', out.textContent);
+  const cont = $('b-continue');
+  cont.disabled = live || S.status === 'done' || S.status === 'deadlock';
+  if (force || S.tlDirty || tl.shownN !== tl.snaps.length) {
+    S.tlDirty = false;
+    tl.shownN = tl.snaps.length;
+    $('o-snaps').textContent = tl.failed ? 'snapshots failed' : `${tl.snaps.length} snapshot${tl.snaps.length === 1 ? '' : 's'} · ${(tl.bytes / 1048576).toFixed(1)} MB · every ${fmt(tl.every)} switches`;
+    $('l-time').replaceChildren(...tl.snaps.map((sn) => {
+      const o = document.createElement('option');
+      o.value = sn.x;
+      return o;
+    }));
+  }
+}
+
+function timelineInfo() {
+  if (!S) return null;
+  const tl = S.tl;
+  const med = (a) => (a.length ? a.slice().sort((p, q) => p - q)[a.length >> 1] : NaN);
+  return {
+    cursor: tl.cursor, every: tl.every, bytes: tl.bytes, dropped: tl.dropped, failed: tl.failed ? tl.failed.message : null,
+    snapshots: tl.snaps.map((s) => ({ x: s.x, switches: s.switches, ticks: s.ticks, bytes: s.bytes.byteLength, visits: s.visits, finished: s.finished, status: s.status })),
+    takeMs: { last: tl.takeMs[tl.takeMs.length - 1] ?? NaN, median: med(tl.takeMs), max: tl.takeMs.length ? Math.max(...tl.takeMs) : NaN, n: tl.takeMs.length },
+    restoreMs: { last: tl.restoreMs[tl.restoreMs.length - 1] ?? NaN, median: med(tl.restoreMs), n: tl.restoreMs.length },
+    createMs: { last: tl.createMs[tl.createMs.length - 1] ?? NaN, median: med(tl.createMs) },
+  };
+}
+
+const slider = $('i-time');
+slider.addEventListener('pointerdown', () => { if (S) { S.dragging = true; pause(); } });
+slider.addEventListener('input', () => scrubTo(Number(slider.value)));
+slider.addEventListener('change', () => { if (S) { S.dragging = false; updateTimeline(); } });
+window.addEventListener('pointerup', () => { if (S && S.dragging) { S.dragging = false; updateTimeline(); } });
+// keys: one snapshot back or forward (Home, End: the first, the last)
+slider.addEventListener('keydown', (e) => {
+  if (!S || e.altKey || e.ctrlKey || e.metaKey) return;
+  const tl = S.tl, n = tl.snaps.length, last = tl.snaps[n - 1];
+  const here = tl.cursor >= 0 ? tl.cursor : last && last.x === xNow() ? n - 1 : n; // live: after the last
+  const to = { ArrowLeft: here - 1, ArrowDown: here - 1, ArrowRight: here + 1, ArrowUp: here + 1, PageDown: here - 5, PageUp: here + 5, Home: 0, End: n - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  const i = Math.max(0, Math.min(n - 1, to));
+  if (i !== tl.cursor && !(tl.cursor < 0 && i >= here)) rewind(i).catch(fail);
+});
+$('b-continue').addEventListener('click', () => { const p = start(); if (p) p.catch(fail); });
+
 // ---- trace export ------------------------------------------------------------
 
 function buildTrace() {
-  const tr = S.trace;
+  const tr = traceNow();
   const ev = [];
   const pid = 1;
   ev.push({ name: 'process_name', ph: 'M', pid, args: { name: `stackless-wasm bees: ${S.F} flowers, ${S.B} bees, seed ${S.opts.seed}, preference ${S.opts.preference}` } });
@@ -1274,7 +1639,7 @@ function buildTrace() {
     return STATE_NAME[st];
   };
   // the open slices end now
-  const now = rt.stats.switches - S.switches0;
+  const now = tr.now;
   const s = tr.slices.slice();
   if (tr.open) {
     for (let r = 0; r < S.N; r++) {
@@ -1306,6 +1671,7 @@ function buildTrace() {
         : `tasklet states sampled every ${SAMPLE_MS} ms of wall time (running slices not recorded)`,
       truncated: tr.truncated,
       switches: rt.stats.switches, channelOps: rt.stats.channelOps,
+      ...(S.tl.cursor >= 0 ? { restored: `up to snapshot ${S.tl.cursor} (switch ${tr.now} since reset), restored from the timeline` } : {}),
     },
   };
 }
@@ -1334,7 +1700,7 @@ function frame(ts) {
   frames.running = !!(S && S.running === true);
   lastFrame = ts;
   frames.started = performance.now();
-  if (!S || !rt) return;
+  if (!S || !rt) return; // (rt is null while a snapshot is being restored)
   if (S.running === true && !locked) {
     S.wallMs += dt;
     let ticks;
@@ -1354,7 +1720,7 @@ function frame(ts) {
 }
 
 function render(ts, dt) {
-  if (!S) return;
+  if (!S || !rt) return;
   const t0 = performance.now();
   drawHive(ts, dt);
   const t1 = performance.now();
@@ -1404,7 +1770,17 @@ function frameStats(last = Infinity) {
 
 function start() {
   if (!S) return;
+  // from a restored snapshot: after the restore, then the run diverges from there
+  if (S.tl.cursor >= 0 || S.tl.pending) {
+    const run = S;
+    return exclusive(() => { if (S === run) go(); });
+  }
+  go();
+}
+
+function go() {
   if (S.status === 'done' || S.status === 'deadlock') return;
+  diverge();
   S.running = true;
   S.owed = 1;
   setStatus('running', `running at ${speedText()}`);
@@ -1422,6 +1798,7 @@ function step() {
   pause();
   if (S.status === 'done' || S.status === 'deadlock') return Promise.resolve(state());
   return exclusive(async () => {
+    diverge();
     await advance(1, 1000);
     if (S.status === 'ready' || S.status === 'running') setStatus('paused', 'paused (stepping)');
     S.dirty = true;
@@ -1447,7 +1824,7 @@ function setSpeed(s) {
 }
 
 $('i-speed').addEventListener('input', (e) => setSpeed(speedFromSlider(Number(e.target.value))));
-$('b-start').addEventListener('click', start);
+$('b-start').addEventListener('click', () => { const p = start(); if (p) p.catch(fail); });
 $('b-pause').addEventListener('click', pause);
 $('b-step').addEventListener('click', () => step().catch(fail));
 $('b-reset').addEventListener('click', () => reset().catch(fail));
@@ -1460,12 +1837,16 @@ window.addEventListener('resize', () => { if (S) { layoutHive(); S.dirty = true;
 // ---- scripting: window.demo ----------------------------------------------------
 
 function state() {
-  if (!S) return null;
+  if (!S || !rt) return null;
   const nec = sim.refresh().nectarView();
   return {
     bees: Array.from(nec, (nectar, b) => ({ id: b, nectar })),
-    flowers: S.flowerCh.map((ch, f) => ({ id: f, balance: ch ? ch.balance : 0 })),
+    flowers: S.flowerCh.map((ch, f) => ({ id: f, balance: ch ? ch.balance : 0, visits: sim.flowerVisits(f) })),
     switches: rt.stats.switches,
+    // the switches between simulation tasklets: rt.stats.switches less the
+    // page's rt.run() calls (each adds one), whose number depends on the frames
+    ticks: simTicks(),
+    events: sim.events,
     channelOps: rt.stats.channelOps,
     running: S.running === true,
     status: S.status,
@@ -1507,6 +1888,14 @@ window.demo = {
     select(name === 'main' ? -2 : !m ? -1 : m[1] === 'flower' ? Number(m[2]) : S.F + Number(m[2]));
   },
   log: () => Array.from($('log').children, (li) => li.textContent),
+  /** Snapshots kept on the timeline (rewind() takes 0..snapshots()-1). */
+  snapshots: () => (S ? S.tl.snaps.length : 0),
+  /** Restore snapshot `index` into a fresh runtime (pauses); resolves to state(). */
+  rewind: (index) => rewind(index),
+  /** Continue from the restored snapshot (start() does the same). */
+  continue: () => start(),
+  /** The timeline: each snapshot's point, size; the cursor (-1: live); timings in ms. */
+  timeline: () => timelineInfo(),
   get runtime() { return rt; },
   /** Milliseconds per call of the page's per-frame work (for tuning). */
   profile() {
