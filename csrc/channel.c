@@ -368,6 +368,14 @@ int sl__select(sl_runtime *rt, const sl_case *cases, const uint32_t *vrefs,
     return sl__select_done(c, rc, index, out);
 }
 
+void sl__select_drop(sl_tasklet *t) {
+    if (!t->has_sel) return; /* waiting, or done but not resumed */
+    if (t->where == SL_IN_SELECT) sl__chan_unlink(t);
+    free(t->sel);
+    t->sel = NULL;
+    t->has_sel = 0;
+}
+
 int sl__select_done(sl_tasklet *c, int rc, int *index, int64_t *out) {
     int i = c->sel->index;
     free(c->sel);

@@ -403,6 +403,7 @@ sl_tasklet *sl__tasklet_end(sl_runtime *rt, sl_tasklet *t, int rc,
     t->alive = 0;
     rt->stats.tasklets--;
     sl__chan_forget(t); /* a crash may end it inside send_sequence */
+    sl__select_drop(t); /* ... or inside a select */
     if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
     if (t->in_wd) sl__wd_pop_to(rt, t);

@@ -218,6 +218,9 @@ SL_HIDDEN int sl__select(sl_runtime *rt, const sl_case *cases,
 /* The selecting tasklet c resumed with rc: its result, and sel freed. */
 SL_HIDDEN int sl__select_done(sl_tasklet *c, int rc, int *index,
                               int64_t *out);
+/* t's frames are gone (or it will never resume): withdraw and free the
+   state of a select it was in. */
+SL_HIDDEN void sl__select_drop(sl_tasklet *t);
 /* t's frames are gone: release a send_sequence it was in. */
 SL_HIDDEN void sl__chan_forget(sl_tasklet *t);
 

@@ -40,19 +40,10 @@ sl_tasklet *sl_spawn(sl_runtime *rt, sl_func fn, void *arg) {
 }
 
 /* Unlink t from every structure, drop its stack and free it. */
-/* A selecting tasklet that will never resume: withdraw and free its cases. */
-static void drop_select(sl_tasklet *t) {
-    if (!t->has_sel) return; /* waiting, or done but not resumed */
-    if (t->where == SL_IN_SELECT) sl__chan_unlink(t);
-    free(t->sel);
-    t->sel = NULL;
-    t->has_sel = 0;
-}
-
 void sl__tasklet_destroy(sl_tasklet *t) {
     sl_runtime *rt = t->rt;
     sl__chan_forget(t);
-    drop_select(t);
+    sl__select_drop(t);
     if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(rt, t);
     if (t->in_wd) sl__wd_pop_to(rt, t);
@@ -69,7 +60,7 @@ void sl__tasklet_destroy(sl_tasklet *t) {
 static void drop_frames(sl_tasklet *t) {
     if (!t->alive) return;
     sl__chan_forget(t);
-    drop_select(t);
+    sl__select_drop(t);
     if (SL_BLOCKED(t)) sl__chan_unlink(t);
     if (t->where == SL_IN_RUNQ) sl__rq_unlink(t->rt, t);
     if (t->in_wd) sl__wd_pop_to(t->rt, t);

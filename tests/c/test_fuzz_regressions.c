@@ -42,6 +42,12 @@
  *    throw with pending=1) but that has not resumed yet keeps its select
  *    state; freeing or rebinding it then, or freeing the runtime, leaks
  *    that state (drop_select only looks at tasklets still waiting).
+ * 9. A tasklet that dies of SL_ESTACK as it suspends in a blocking select
+ *    (its stack outgrew the save limit) ends with its select state still
+ *    allocated (has_sel stays set). Set up again, its next blocking select
+ *    overwrites that state (leak); or, if it is freed while waiting in
+ *    sl_run, drop_select frees the union's other member, wd_below (the
+ *    watchdog below it, e.g. &rt->mainlet): an invalid free.
  *
  * The tests detect each bug without corrupting the runtime where they can
  * (repairing what a wrongly accepted call did). The destructive cases run
@@ -297,6 +303,86 @@ static void test_select_state_freed_with_tasklet(void)
     sl_runtime_free(test_runtime_new()); /* the backend's one-time state */
     size_t before = (size_t)(unsigned)mallinfo().uordblks;
     select_freed_before_resuming();
+    size_t after = (size_t)(unsigned)mallinfo().uordblks;
+    if (!CHECK_EQ_INT(after, before))
+        printf("#   %zu bytes of select state leaked\n", after - before);
+}
+#endif
+
+/* ---- 9. select state of a tasklet that died of SL_ESTACK in select ---- */
+
+static int estack_phase;
+static sl_tasklet *estack_t;
+
+/* Recurse with 96 address-taken bytes per frame, then select. */
+__attribute__((noinline)) static int dive_select(int depth)
+{
+    volatile char buf[96];
+    memset((char *)buf, depth & 0x7f, sizeof buf);
+    if (depth > 0)
+        return dive_select(depth - 1) + (buf[5] != (char)(depth & 0x7f));
+    sl_case cs[2] = {{ch, SL_RECV, 0}, {ch2, SL_RECV, 0}};
+    int idx = -2;
+    int64_t v = 0;
+    return sl_select(rt, cs, 2, 1, &idx, &v);
+}
+
+/* phase 0: too deep to suspend in the select; 1: a select that completes;
+   2: wait in a nested sl_run */
+static int body_estack_select(void *arg)
+{
+    (void)arg;
+    switch (estack_phase) {
+    case 0: return dive_select(100);
+    case 1: return dive_select(0);
+    default: return sl_run(rt, 0);
+    }
+}
+
+static int body_free_estack_t(void *arg)
+{
+    (void)arg;
+    sl_tasklet_free(estack_t);
+    estack_t = NULL;
+    return 0;
+}
+
+/* The tasklet dies of SL_ESTACK in its select, then (phase) selects again
+   or waits in sl_run and is freed there. */
+static void estack_in_select(int phase)
+{
+    sl_config cfg = {0};
+    cfg.save_limit = 4096;
+    rt = sl_runtime_new(&cfg);
+    ch = sl_channel_new(rt);
+    ch2 = sl_channel_new(rt);
+    estack_phase = 0;
+    estack_t = sl_tasklet_new(rt, body_estack_select);
+    sl_tasklet_setup(estack_t, NULL);
+    CHECK_EQ_INT(sl_run(rt, 0), SL_ESTACK);
+    CHECK_EQ_INT(sl_tasklet_alive(estack_t), 0);
+    CHECK(sl_channel_queue(ch) == NULL && sl_channel_queue(ch2) == NULL);
+    estack_phase = phase;
+    sl_tasklet_setup(estack_t, NULL);
+    if (phase == 1) {
+        CHECK_EQ_INT(sl_run(rt, 0), 0); /* waits in the select again */
+        CHECK_EQ_INT(sl_channel_send(ch2, 1), 0);
+        CHECK_EQ_INT(sl_run(rt, 0), 0);
+    } else {
+        sl_spawn(rt, body_free_estack_t, NULL);
+        CHECK_EQ_INT(sl_run(rt, 0), 0);
+    }
+    if (estack_t)
+        sl_tasklet_free(estack_t);
+    sl_runtime_free(rt);
+}
+
+#if defined(__EMSCRIPTEN__)
+static void test_select_state_after_estack(void)
+{
+    sl_runtime_free(test_runtime_new()); /* the backend's one-time state */
+    size_t before = (size_t)(unsigned)mallinfo().uordblks;
+    estack_in_select(1);
     size_t after = (size_t)(unsigned)mallinfo().uordblks;
     if (!CHECK_EQ_INT(after, before))
         printf("#   %zu bytes of select state leaked\n", after - before);
@@ -569,7 +655,33 @@ static void test_select_channel_freed_under_it(void)
              scenario_select_channel_freed);
 }
 
+static int scenario_estack_select_free_in_run(void)
+{
+    estack_in_select(2);
+    return test_failures ? 10 : 0;
+}
+
+static void test_select_state_after_estack_freed_in_run(void)
+{
+    in_child("freeing, inside sl_run, a tasklet that died of SL_ESTACK in "
+             "select", scenario_estack_select_free_in_run);
+}
+
 #if defined(__SANITIZE_ADDRESS__)
+static int scenario_estack_select_again(void)
+{
+    estack_in_select(1);
+    if (test_failures)
+        return 10;
+    return __lsan_do_recoverable_leak_check() ? 9 : 0;
+}
+
+static void test_select_state_after_estack(void)
+{
+    in_child("a new select after dying of SL_ESTACK in one",
+             scenario_estack_select_again);
+}
+
 static int scenario_select_leak(void)
 {
     select_freed_before_resuming();
@@ -593,6 +705,7 @@ int main(void)
     RUN_TEST(test_select_send_and_receive_on_one_channel);
 #if defined(__EMSCRIPTEN__) || defined(__SANITIZE_ADDRESS__)
     RUN_TEST(test_select_state_freed_with_tasklet);
+    RUN_TEST(test_select_state_after_estack);
 #endif
 #if !defined(__EMSCRIPTEN__)
     RUN_TEST(test_schedule_cb_remove_next);
@@ -604,6 +717,7 @@ int main(void)
     RUN_TEST(test_budget_watchdog_inserted_by_hand);
     RUN_TEST(test_channel_cb_schedule);
     RUN_TEST(test_select_channel_freed_under_it);
+    RUN_TEST(test_select_state_after_estack_freed_in_run);
 #endif
     return test_summary();
 }

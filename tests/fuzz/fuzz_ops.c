@@ -26,9 +26,9 @@
  *
  * FUZZ_AVOID_KNOWN steers clear of bugs not fixed yet (reproducers in
  * tests/c/test_fuzz_regressions.c), so that the rest can be explored:
- * bit 2, a select with a send and a receive case on one channel; bit 3,
- * freeing/rebinding a tasklet whose select completed or was interrupted
- * before it resumed. (Bits 0 and 1 were bugs since fixed.)
+ * bit 3, a blocking select deep inside a tasklet of a runtime with a small
+ * save limit (it dies of SL_ESTACK and keeps its select state). Bits 0-2
+ * were bugs since fixed.
  */
 #include "stackless.h"
 
@@ -52,6 +52,7 @@
 #define SMALL_LIMIT (64u * 1024u) /* a small save_limit: deep tasklets die */
 #define TAG 0x5EEDll      /* high 32 bits of every value sent */
 #define NVALUES 65536     /* values tracked for loss and duplication */
+#define MAX_TIMED 12      /* sleeps and select timeouts per input */
 
 /* ---------------------------------------------------------------------- */
 /* Failure                                                                 */
@@ -81,6 +82,7 @@ static int code_ok(int rc) {
     if (rc >= 0) return 1;
     if (rc >= SL_EFOREIGN - 1 /* SL_ERECURSIVE */) return 1;
     if (rc == SL_EUNBOUND || rc == SL_EALIVE || rc == SL_EBUSY) return 1;
+    if (rc == SL_ETIMEOUT) return 1;
     return rc <= SL_EUSER && rc > SL_EUSER - 16;
 }
 /* FUZZ_TRACE=1 in the environment prints every operation and result. */
@@ -121,6 +123,7 @@ typedef struct slot {
     uint8_t forgotten;   /* retired: its body returns at once */
     uint8_t deep;        /* inside RECURSE: must stay owned */
     uint8_t in_select;   /* inside sl_select */
+    uint8_t in_sleep;    /* inside sl_sleep */
     uint8_t script[SCRIPT_MAX];
     size_t slen;
     char name[8];
@@ -142,6 +145,8 @@ static struct {
     int nch[NRT];
     int in_seq[NRT][MAXC];          /* tasklets inside send_sequence */
     int cap[NRT][MAXC];             /* capacity of each channel */
+    uint8_t main_sleeping[NRT];     /* main is inside sl_sleep */
+    int timed;                      /* sleeps and select timeouts so far */
     int forgotten[NRT];             /* retired slots per runtime */
     cbstate cb[NRT];
     long budget;
@@ -160,12 +165,12 @@ static int body(void *arg);
 
 /* States of sl_dump's lines. */
 enum { S_NONE, S_RUNNING, S_RUNNABLE, S_SENDING, S_RECEIVING, S_SELECTING,
-       S_PAUSED, S_INRUN, S_DEAD, S_UNBOUND };
+       S_SLEEPING, S_PAUSED, S_INRUN, S_DEAD, S_UNBOUND };
 static const char *const state_names[] = {
     "", "running", "runnable", "sending", "receiving", "selecting",
-    "paused", "in-run", "dead", "unbound"};
+    "sleeping", "paused", "in-run", "dead", "unbound"};
 #define BLOCKED_STATE(s) ((s) == S_SENDING || (s) == S_RECEIVING ||         \
-                          (s) == S_SELECTING)
+                          (s) == S_SELECTING || (s) == S_SLEEPING)
 
 typedef struct line {
     uint32_t id;
@@ -321,15 +326,20 @@ NOCOV static void check_rt(int r, int full) {
         ASSERT_EQ(sl_channel_closed(ch), sl_channel_closing(ch) && bal == 0);
     }
     ASSERT_EQ(st->channels, nch);
-    ASSERT_EQ(st->blocked, nq);
-    /* every blocked known tasklet is one of them */
+    /* every blocked known tasklet is one of them, or sleeping */
+    int sleepers = 0;
     for (int i = -1; i < MAXT; i++) {
         sl_tasklet *t = i < 0 ? sl_main(rt) : H.slots[r][i].t;
         if (!t || !sl_tasklet_blocked(t)) continue;
         int found = 0;
         for (int j = 0; j < nq; j++) found |= queued[j] == t;
-        ASSERT(found);
+        if (!found) {
+            ASSERT(i < 0 ? H.main_sleeping[r] : H.slots[r][i].in_sleep);
+            ASSERT(sl_tasklet_channel(t) == NULL);
+            sleepers++;
+        }
     }
+    ASSERT_EQ(st->blocked, nq + sleepers);
 
     /* callbacks: one call per switch / per channel operation */
     cbstate *cb = &H.cb[r];
@@ -392,7 +402,9 @@ NOCOV static void check_rt(int r, int full) {
         int sc = sl_tasklet_scheduled(t), pa = sl_tasklet_paused(t);
         ASSERT_EQ(a, st8 != S_DEAD && st8 != S_UNBOUND);
         ASSERT_EQ(b, BLOCKED_STATE(st8));
-        ASSERT_EQ(st8 == S_SELECTING, b && sl_tasklet_channel(t) == NULL);
+        if (st8 == S_SELECTING || st8 == S_SLEEPING)
+            ASSERT(b && sl_tasklet_channel(t) == NULL);
+        if (st8 == S_SLEEPING) ASSERT(s->in_sleep);
         ASSERT_EQ(pa, st8 == S_PAUSED || st8 == S_INRUN);
         if (st8 != S_RUNNING) ASSERT_EQ(sc, st8 == S_RUNNABLE || b);
     }
@@ -565,7 +577,8 @@ enum {
     OP_KILL, OP_THROW, OP_FREE, OP_BIND, OP_DETACH, OP_SEND, OP_RECEIVE,
     OP_SEND_EXC, OP_SEND_SEQ, OP_SCHEDULE, OP_SCHEDULE_REMOVE, OP_RUN_RT,
     OP_CLOSE, OP_PREF, OP_CHANNEL, OP_CALLBACK, OP_DUMP, OP_TEMPVAL,
-    OP_RETURN, OP_RECURSE, OP_RUNTIME, OP_QUERY, OP_SELECT, OP_COUNT = 32
+    OP_RETURN, OP_RECURSE, OP_RUNTIME, OP_QUERY, OP_SELECT, OP_SLEEP,
+    OP_COUNT = 32
 };
 
 /* Who executes an operation and on which runtime's objects. */
@@ -704,14 +717,6 @@ static void back_in(const ctx *c) {
     }
 }
 
-/* A tasklet whose select has completed or was interrupted but that has not
-   resumed yet: freeing or rebinding it then loses its select state (known
-   bug, FUZZ_AVOID_KNOWN bit 3). */
-static int select_pending(const slot *s) {
-    return (FUZZ_AVOID_KNOWN & 8) && s && s->t && s->in_select &&
-           !sl_tasklet_blocked(s->t);
-}
-
 /* Execute one operation from `in`. Returns 1 when a tasklet body must
    return *ret. */
 static int do_op(ctx *c, reader *in, int *ret) {
@@ -793,7 +798,6 @@ static int do_op(ctx *c, reader *in, int *ret) {
                 ASSERT_EQ(sl_tasklet_scheduled(t), 1);
             }
         } else {
-            if (select_pending(s)) break;
             rc = RC(sl_tasklet_remove(t));
             if (!t) ASSERT_EQ(rc, SL_EINVAL);
             else if (fgn) ASSERT_EQ(rc, SL_EFOREIGN);
@@ -823,7 +827,6 @@ static int do_op(ctx *c, reader *in, int *ret) {
         int code = (op & 0x1f) == OP_KILL ? SL_EKILLED : pick_code(cb);
         if ((op & 0x1f) == OP_THROW && (cb & 0xc0) == 0xc0)
             code = cb & 1; /* not negative: refused */
-        if ((FUZZ_AVOID_KNOWN & 8) && s && s->in_select && pending) break;
         /* (a detached tasklet that was rebound is not alive and stays) */
         if (s && s->detached && !s->started && sl_tasklet_alive(t)) forget(s);
         rc = RC(sl_tasklet_throw(t, code, cb, pending));
@@ -834,7 +837,6 @@ static int do_op(ctx *c, reader *in, int *ret) {
     }
     case OP_FREE:
         t = pick_t(c, a, &s);
-        if (select_pending(s)) break;
         rc = RC(sl_tasklet_free(t));
         if (!t) ASSERT_EQ(rc, SL_EINVAL);
         else if (fgn) ASSERT_EQ(rc, SL_EFOREIGN);
@@ -845,7 +847,6 @@ static int do_op(ctx *c, reader *in, int *ret) {
         break;
     case OP_BIND:
         t = pick_t(c, a, &s);
-        if (select_pending(s)) break;
         rc = RC(sl_tasklet_bind(t, (a & 0x40) ? NULL : body));
         if (!t) ASSERT_EQ(rc, SL_EINVAL);
         else if (fgn) ASSERT_EQ(rc, SL_EFOREIGN);
@@ -1056,8 +1057,6 @@ static int do_op(ctx *c, reader *in, int *ret) {
             if (!c->self) new_runtime(1, a & 1);
         } else if (!c->self || c->self->r == 0) {
             /* from main, or from a tasklet of the other runtime */
-            for (int i = 0; i < MAXT; i++)
-                if (select_pending(&H.slots[1][i])) return 0;
             ASSERT_EQ(sl_runtime_free(H.rt[1]), 0);
             clear_runtime(1);
         } else {
@@ -1091,28 +1090,50 @@ static int do_op(ctx *c, reader *in, int *ret) {
             if (other && cases[i].ch) expect_fgn = 1;
             if (!other) dirs[k] |= cases[i].op == SL_SEND ? 1 : 2;
         }
-        /* a send and a receive case on one channel (known bug) */
+        /* a send and a receive case on one channel: refused */
         for (int k = 0; k < MAXC; k++)
-            if ((FUZZ_AVOID_KNOWN & 4) && dirs[k] == 3) return 0;
-        /* a tasklet that may die of SL_ESTACK at the wait keeps its
-           select state (known bug) */
+            if (dirs[k] == 3) expect_inval = 1;
+        /* a tasklet that dies of SL_ESTACK as it waits keeps its select
+           state (known bug) */
         if ((FUZZ_AVOID_KNOWN & 8) && c->depth && H.small[c->r]) return 0;
         int idx = -7;
         v = INT64_MIN + 7;
+        /* sometimes with a timeout of 0 to 0.15 ms (a few per input) */
+        int timed = (a & 0x10) && H.timed < MAX_TIMED;
         if (c->self) c->self->in_select = 1;
-        rc = RC(sl_select(rt, cases, n, block, &idx, &v));
+        if (timed) {
+            H.timed++;
+            rc = RC(sl_select_timeout(rt, cases, n, ((a >> 5) & 3) * 0.05,
+                                      &idx, &v));
+        } else {
+            rc = RC(sl_select(rt, cases, n, block, &idx, &v));
+        }
         if (c->self) c->self->in_select = 0;
+        if (rc == SL_ETIMEOUT) ASSERT(timed);
         if (expect_fgn && !expect_inval) ASSERT_EQ(rc, SL_EFOREIGN);
         if (expect_inval && !fgn) ASSERT(rc == SL_EINVAL || rc == SL_EFOREIGN);
         back_in(c);
         if (rc == 0) {
             ASSERT(idx >= -1 && idx < n);
-            if (idx == -1) ASSERT(!block);
+            if (idx == -1) ASSERT(!block || timed);
             if (idx >= 0 && cases[idx].op == SL_RECV) {
                 ASSERT(v != INT64_MIN + 7);
                 got_value(v);
             }
         }
+        break;
+    }
+    case OP_SLEEP: {
+        if (H.timed >= MAX_TIMED) break;
+        H.timed++;
+        double ms = (a & 0x80) ? -1.0 : (a % 4) * 0.05;
+        uint8_t *flag = c->self ? &c->self->in_sleep : &H.main_sleeping[c->r];
+        *flag = 1;
+        rc = RC(sl_sleep(rt, ms));
+        *flag = 0;
+        if (ms < 0) ASSERT_EQ(rc, fgn ? SL_EFOREIGN : SL_EINVAL);
+        else if (fgn) ASSERT_EQ(rc, SL_EFOREIGN);
+        back_in(c);
         break;
     }
     default:
@@ -1168,20 +1189,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         do_op(&c, &in, &ret);
         back_in(&c);
         check_all();
-    }
-    /* let tasklets whose select is pending resume before the end */
-    for (int round = 0; round < 4; round++) {
-        int pending = 0;
-        for (int r = 0; r < NRT; r++)
-            for (int i = 0; i < MAXT; i++)
-                if (select_pending(&H.slots[r][i])) {
-                    pending = 1;
-                    RC(sl_run(H.rt[r], 0));
-                    back_in(&(ctx){NULL, 0, 0});
-                    check_all();
-                    break;
-                }
-        if (!pending) break;
     }
     /* sometimes let everything run out first */
     if (flags & 8) {

@@ -8,7 +8,7 @@ import os
 (NEW, SPAWN, SETUP, INSERT, REMOVE, RUN, SWITCH, KILL, THROW, FREE, BIND,
  DETACH, SEND, RECEIVE, SEND_EXC, SEND_SEQ, SCHEDULE, SCHEDULE_REMOVE,
  RUN_RT, CLOSE, PREF, CHANNEL, CALLBACK, DUMP, TEMPVAL, RETURN, RECURSE,
- RUNTIME, QUERY, SELECT) = range(30)
+ RUNTIME, QUERY, SELECT, SLEEP) = range(31)
 BUFFERED = 0x40  # CHANNEL argument bit: buffered, capacity (a >> 2) % 4
 SEND_CASE = 0x40  # select case byte bit: a send case (else a receive)
 OTHER = 0x80
@@ -85,6 +85,13 @@ SEEDS = {
                op(SELECT, 2 | 8, 2, 0 | SEND_CASE), op(RUN_RT, 0x80),
                op(RECEIVE, 2), op(RECEIVE, 2), op(CLOSE, 0 | 0x10),
                op(SELECT, 1 | 8, 0), op(CHANNEL, 0), op(RECEIVE, 0)],
+    # timers: sleeps (0.05-0.15 ms) and a select timeout while others run
+    "timers": [0, op(CHANNEL, 0), op(CHANNEL, 1 | BUFFERED | (1 << 2)),
+               op(SPAWN, 0, script(op(SLEEP, 2), op(SEND, 0))),
+               op(SPAWN, 0, script(op(SLEEP, 3), op(SELECT, 2 | 0x10 | 0x60,
+                                                    1, 0))),
+               op(SLEEP, 1), op(RECEIVE, 0), op(RUN_RT, 0x80),
+               op(SELECT, 1 | 0x10 | 0x20, 0), op(SLEEP, 0x80)],
     # reductions of bugs the fuzzer found (tests/c/test_fuzz_regressions.c)
     "regress-sched-cb-mutation": [0, op(CALLBACK, 1, 0x41),
                                   op(NEW, 2, script(op(SCHEDULE, 0))),
@@ -107,6 +114,13 @@ SEEDS = {
                                                        1 | SEND_CASE))),
                                   op(RUN_RT, 0x80), op(KILL, 0x10),
                                   op(FREE, 0)],
+    # flags 2: runtime 0 has the small save limit; the tasklet dies of
+    # SL_ESTACK in a deep select, twice
+    "regress-select-estack": [2, op(CHANNEL, 0), op(CHANNEL, 1),
+                              op(NEW, 2, script(op(RECURSE, 40),
+                                                op(SELECT, 2 | 8, 0, 1))),
+                              op(RUN_RT, 0x80), op(SETUP, 0),
+                              op(RUN_RT, 0x80)],
 }
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
