@@ -190,6 +190,20 @@ void sl__wd_pop_to(sl_runtime *rt, sl_tasklet *w) {
     }
 }
 
+/* The bookkeeping of a real switch: count it, tell the schedule
+   callback, and make next current. */
+static inline void make_current(sl_runtime *rt, sl_tasklet *prev,
+                                sl_tasklet *next) {
+    rt->stats.switches++;
+    if (rt->sched_cb) {
+        rt->in_sched_cb = 1;
+        rt->sched_cb(prev, next, rt->sched_ud);
+        rt->in_sched_cb = 0;
+    }
+    rt->current = next;
+    sl__active = SL_EXTERNAL(next) ? NULL : rt;
+}
+
 /* Make `next` (queued) the running tasklet. The caller has already put
    itself where it belongs (queued, blocked, paused or ended). Returns,
    once the caller runs again, the error delivered to it, if any. */
@@ -213,14 +227,7 @@ SL_HOT int sl__switch_to(sl_runtime *rt, sl_tasklet *next) {
     }
     rt->head = next;
     if (prev == next) return sl__deliver(rt, prev);
-    rt->stats.switches++;
-    if (rt->sched_cb) {
-        rt->in_sched_cb = 1;
-        rt->sched_cb(prev, next, rt->sched_ud);
-        rt->in_sched_cb = 0;
-    }
-    rt->current = next;
-    sl__active = SL_EXTERNAL(next) ? NULL : rt;
+    make_current(rt, prev, next);
     if (!prev->alive && !prev->is_main) return 0; /* dying: backend goes on */
     slb_transfer(rt, prev, next);
     /* A JS-driven caller comes back here as soon as any JS-driven tasklet
@@ -306,16 +313,7 @@ static int wait_for_timer(sl_runtime *rt) {
 }
 
 void sl__resume(sl_runtime *rt) {
-    sl_tasklet *prev = rt->current, *next = rt->head;
-    if (prev == next) return;
-    rt->stats.switches++;
-    if (rt->sched_cb) {
-        rt->in_sched_cb = 1;
-        rt->sched_cb(prev, next, rt->sched_ud);
-        rt->in_sched_cb = 0;
-    }
-    rt->current = next;
-    sl__active = SL_EXTERNAL(next) ? NULL : rt;
+    if (rt->current != rt->head) make_current(rt, rt->current, rt->head);
 }
 
 /* Become idle: main is current without running, until a timer is due. */

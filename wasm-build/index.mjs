@@ -765,20 +765,15 @@ export class Runtime {
     return k.settle(caller, k.call(k.x.sl_js_schedule, k.ptr, remove), what, K_VALUE, n ? v : caller);
   }
 
-  setScheduleCallback(fn) {
-    const k = kernel(this);
-    if (fn !== null && fn !== undefined) checkFunction(fn, 'setScheduleCallback');
-    const prev = k.scheduleCb;
-    k.scheduleCb = fn ?? null;
-    k.x.sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
-    return prev;
-  }
+  setScheduleCallback(fn) { return this.#setCallback('scheduleCb', 'setScheduleCallback', fn); }
+  setChannelCallback(fn) { return this.#setCallback('channelCb', 'setChannelCallback', fn); }
 
-  setChannelCallback(fn) {
+  // Install (or with null remove) a callback; returns the previous one.
+  #setCallback(slot, what, fn) {
     const k = kernel(this);
-    if (fn !== null && fn !== undefined) checkFunction(fn, 'setChannelCallback');
-    const prev = k.channelCb;
-    k.channelCb = fn ?? null;
+    if (fn !== null && fn !== undefined) checkFunction(fn, what);
+    const prev = k[slot];
+    k[slot] = fn ?? null;
     k.x.sl_js_callbacks(k.ptr, k.scheduleCb ? 1 : 0, k.channelCb ? 1 : 0);
     return prev;
   }
