@@ -187,6 +187,9 @@ int sl_tasklet_throw(sl_tasklet *t, int code, int64_t value, int pending) {
     if (code >= 0)
         return sl__fail(rt, SL_EINVAL, "throw: the code must be negative");
     SL_REFUSE_IN_CALLBACK(rt);
+    if (SL_FOREIGN(rt))
+        return sl__fail(rt, SL_EFOREIGN,
+                        "called from a tasklet of another runtime");
     if (t == rt->current) {
         t->errval = value;
         return code;

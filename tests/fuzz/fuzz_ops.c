@@ -24,11 +24,12 @@
  * "forgotten": its slot is retired and its body, should it start, returns
  * at once.
  *
- * FUZZ_AVOID_KNOWN steers clear of bugs not fixed yet (reproducers in
- * tests/c/test_fuzz_regressions.c), so that the rest can be explored:
- * bit 3, a blocking select deep inside a tasklet of a runtime with a small
- * save limit (it dies of SL_ESTACK and keeps its select state). Bits 0-2
- * were bugs since fixed.
+ * FUZZ_AVOID_KNOWN (a bit mask) steers clear of a bug not fixed yet, so
+ * that the rest can be explored meanwhile; every bit is free now (the bugs
+ * it served for are fixed, reproducers in tests/c/test_fuzz_regressions.c).
+ * Bit 3 still leaves out a blocking select deep inside a tasklet of a
+ * runtime with a small save limit (it used to keep its select state when
+ * it died of SL_ESTACK).
  */
 #include "stackless.h"
 
@@ -1093,8 +1094,8 @@ static int do_op(ctx *c, reader *in, int *ret) {
         /* a send and a receive case on one channel: refused */
         for (int k = 0; k < MAXC; k++)
             if (dirs[k] == 3) expect_inval = 1;
-        /* a tasklet that dies of SL_ESTACK as it waits keeps its select
-           state (known bug) */
+        /* a tasklet that dies of SL_ESTACK as it waits (it used to keep
+           its select state) */
         if ((FUZZ_AVOID_KNOWN & 8) && c->depth && H.small[c->r]) return 0;
         int idx = -7;
         v = INT64_MIN + 7;
