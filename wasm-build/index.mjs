@@ -383,7 +383,6 @@ class Kernel {
     try {
       return f(a, b, c, d, e);
     } catch (err) {
-      if (process.env.SL_DEBUG_TRAP) console.error('trap', err);
       if (!(err instanceof WebAssembly.RuntimeError || err instanceof RangeError)) throw err;
       // A tasklet that recursed past the bottom of the tasklet stack region
       // (at address 1024) left the stack pointer below it, or wrapped.
