@@ -363,8 +363,9 @@ class Kernel {
   // ---- calls that may switch ----
   // The calling JS-driven tasklet (the current one), if it may start an
   // operation: one at a time.
-  enter(what) {
+  enter(what, handle) {
     this.check();
+    handle?.k_ptr(); // a tasklet or channel the call is about: still valid
     if (this.gated) {
       // the resumed tasklet has not run yet, so this call comes from code
       // that is itself waiting (e.g. main calling again without await)
@@ -953,10 +954,10 @@ export class Tasklet {
 
   #go(what, f) {
     const k = this.k;
-    let p, caller;
+    const p = this.ptr;
+    let caller;
     try {
-      p = this.k_ptr();
-      caller = k.enter(what);
+      caller = k.enter(what, this);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -978,10 +979,10 @@ export class Tasklet {
 
   #throw(code, pending, what, err) {
     const k = this.k;
-    let p, caller;
+    const p = this.ptr;
+    let caller;
     try {
-      p = this.k_ptr();
-      caller = k.enter(what);
+      caller = k.enter(what, this);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1033,10 +1034,10 @@ export class Channel {
   send(v, opts) {
     if (opts !== undefined) return this.#timed('send', opts, { send: this, value: v });
     const k = this.k;
-    let p, caller;
+    const p = this.ptr;
+    let caller;
     try {
-      p = this.k_ptr();
-      caller = k.enter('send');
+      caller = k.enter('send', this);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1047,10 +1048,10 @@ export class Channel {
   receive(opts) {
     if (opts !== undefined) return this.#timed('receive', opts, { receive: this });
     const k = this.k;
-    let p, caller;
+    const p = this.ptr;
+    let caller;
     try {
-      p = this.k_ptr();
-      caller = k.enter('receive');
+      caller = k.enter('receive', this);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1059,10 +1060,10 @@ export class Channel {
 
   sendException(err) {
     const k = this.k;
-    let p, caller;
+    const p = this.ptr;
+    let caller;
     try {
-      p = this.k_ptr();
-      caller = k.enter('sendException');
+      caller = k.enter('sendException', this);
     } catch (e) {
       return Promise.reject(e);
     }
